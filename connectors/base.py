@@ -1,0 +1,163 @@
+"""The connector plug-in interface. One subclass per CRM, in its own package under
+`connectors/`, registered with `connectors.registry.register`.
+
+A connector is built from an `AccountConfig` (plain values, secrets already
+decrypted) and knows nothing of Django: the external account model builds the
+config, the wizard and the workflow engine call the methods below.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from .types import (
+    ApiUsage,
+    ConnectionResult,
+    DeletedPage,
+    Enumeration,
+    Page,
+    ReadRequest,
+    RecordResult,
+    TableDescription,
+    TableInfo,
+    WriteMode,
+)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One CRM-specific setting of an external account.
+
+    Secret settings are stored encrypted, are write-only everywhere, and are never
+    shown again once saved.
+    """
+
+    name: str
+    label: str
+    secret: bool = False
+    required: bool = False
+    default: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    help_text: str = ""
+    multiline: bool = False
+    # Required only when another setting has one of these values, e.g.
+    # {"auth_flow": ("password",)}.
+    required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """Everything a connector needs to reach one CRM, as plain values."""
+
+    server_url: str
+    api_version: str = ""
+    timeout: float = 60.0
+    ca_pem: str = ""
+    settings: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    # The share of the CRM's daily API allocation this account may use (0-1).
+    api_budget_share: float = 0.9
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.secrets.get(name) or self.settings.get(name) or default
+
+
+class Connector(abc.ABC):
+    """Base class of all CRM connectors.
+
+    Subclasses set the class attributes and implement the abstract methods; the
+    optional ones raise `NotImplementedError` unless their capability is declared.
+    """
+
+    crm_type: ClassVar[str]
+    label: ClassVar[str]
+    default_server_url: ClassVar[str] = ""
+    default_api_version: ClassVar[str] = ""
+    settings_spec: ClassVar[tuple[SettingSpec, ...]] = ()
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: AccountConfig):
+        self.config = config
+
+    @classmethod
+    def secret_names(cls) -> tuple[str, ...]:
+        return tuple(spec.name for spec in cls.settings_spec if spec.secret)
+
+    # --- connection and introspection -------------------------------------------
+    @abc.abstractmethod
+    def test_connection(self) -> ConnectionResult:
+        """Authenticate and make one cheap call; never raise, explain instead."""
+
+    @abc.abstractmethod
+    def list_tables(self) -> list[TableInfo]:
+        """Every table that can be read, in one listing call where the CRM allows."""
+
+    @abc.abstractmethod
+    def describe_tables(self, names: Sequence[str]) -> dict[str, TableDescription]:
+        """Describe several tables, batching calls where the CRM allows."""
+
+    def describe_table(self, name: str) -> TableDescription:
+        return self.describe_tables([name])[name]
+
+    @abc.abstractmethod
+    def list_enumerations(self, tables: Sequence[str]) -> list[Enumeration]:
+        """The picklists / option sets used by these tables' fields."""
+
+    # --- reading ----------------------------------------------------------------
+    @abc.abstractmethod
+    def read(self, request: ReadRequest) -> Iterator[Page]:
+        """Pages of records; all pages are followed. Each record is a dict keyed by
+        CRM field names with values in Python types (str, int, Decimal, bool, date,
+        datetime, list for multi-select)."""
+
+    @abc.abstractmethod
+    def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
+        """Deletions since a watermark returned by an earlier DeletedPage."""
+
+    # --- writing ----------------------------------------------------------------
+    @abc.abstractmethod
+    def write(
+        self,
+        table: str,
+        records: Sequence[dict[str, Any]],
+        mode: WriteMode,
+        key: str | None = None,
+        all_or_none: bool = False,
+    ) -> list[RecordResult]:
+        """Create, update or upsert records, one result per record in order. For
+        update the CRM id is in the record under the table's id field; for upsert
+        `key` names the external-id / alternate-key field (the id field if None)."""
+
+    @abc.abstractmethod
+    def delete(self, table: str, ids: Sequence[str]) -> list[RecordResult]:
+        """Delete records by CRM id, one result per id in order."""
+
+    # --- accounting -------------------------------------------------------------
+    @abc.abstractmethod
+    def api_usage(self) -> ApiUsage:
+        """Calls made by this instance and the CRM's own usage figures if known."""
+
+    def close(self) -> None:
+        """Release sessions; connectors are also context managers."""
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Split an iterable into lists of at most `size` items."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,212 @@
+"""Plain data shapes every connector speaks: normalized fields, tables, enumerations,
+pages of records and per-record write results. Nothing here knows Django or HTTP."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class FieldType(str, enum.Enum):
+    """The normalized types a CRM field is described with, whatever the CRM."""
+
+    ID = "id"
+    STRING = "string"  # with length
+    TEXT = "text"  # long text, no practical limit
+    INTEGER = "integer"
+    BIGINT = "bigint"
+    DECIMAL = "decimal"  # with precision and scale
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    TIME = "time"
+    ENUM = "enum"
+    MULTI_ENUM = "multi_enum"
+    REFERENCE = "reference"  # with targets
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One CRM table (Salesforce sObject, Dataverse entity) as listed."""
+
+    name: str
+    label: str
+    custom: bool = False
+    # Whether incremental reads of deletions are possible (Dataverse change tracking).
+    tracks_changes: bool = True
+
+
+@dataclass(frozen=True)
+class FieldDescription:
+    """One CRM field, normalized. `crm_type` keeps the CRM's own type name."""
+
+    name: str
+    label: str
+    type: FieldType
+    crm_type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    read_only: bool = False
+    # createable/updateable separately, since some fields are insert-only.
+    createable: bool = True
+    updateable: bool = True
+    primary_key: bool = False
+    external_id: bool = False
+    unique: bool = False
+    references: tuple[str, ...] = ()
+    # Key of the enumeration this field takes its values from, e.g. "Contact.LeadSource".
+    enumeration: str | None = None
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    """A described CRM table: its fields and the fields sync relies on."""
+
+    name: str
+    label: str
+    fields: tuple[FieldDescription, ...]
+    custom: bool = False
+    id_field: str = "Id"
+    modstamp_field: str | None = None
+    tracks_changes: bool = True
+
+    def field(self, name: str) -> FieldDescription:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class EnumerationValue:
+    value: str
+    label: str
+    active: bool = True
+    default: bool = False
+    # Translated labels by language code, e.g. {"1036": "Oui"} or {"fr": "Oui"}.
+    labels: dict[str, str] = field(default_factory=dict)
+    # Controlling values this value is valid for (dependent picklists).
+    valid_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """A CRM picklist / option set. `key` is "Table.Field" or a global set's name."""
+
+    key: str
+    label: str
+    values: tuple[EnumerationValue, ...]
+    multi_select: bool = False
+    global_name: str | None = None
+    controlling_field: str | None = None
+    restricted: bool = False
+
+
+class Op(str, enum.Enum):
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    IS_NULL = "is_null"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One structured filter condition; conditions in a list are ANDed."""
+
+    field: str
+    op: Op
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What to read from one table.
+
+    `since` is the watermark of the last committed page (exclusive, the connector
+    applies its own safety overlap); `ids` restricts the read to those records.
+    """
+
+    table: str
+    fields: tuple[str, ...]
+    conditions: tuple[Condition, ...] = ()
+    since: datetime | None = None
+    ids: tuple[str, ...] | None = None
+    page_size: int | None = None
+
+
+@dataclass
+class Page:
+    """One page of records. `watermark` is the highest modification stamp seen so
+    far, safe to store once this page's rows are committed."""
+
+    records: list[dict[str, Any]]
+    watermark: datetime | None = None
+    # An opaque resume token (next page URL, Bulk locator, delta link) if any.
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class DeletedRecord:
+    id: str
+    deleted_at: datetime | None = None
+
+
+@dataclass
+class DeletedPage:
+    records: list[DeletedRecord]
+    watermark: datetime | str | None = None
+    # True when the CRM could not say for sure (window passed): caller must reconcile.
+    complete: bool = True
+    detail: str = ""
+
+
+class WriteMode(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    UPSERT = "upsert"
+
+
+@dataclass(frozen=True)
+class CrmError:
+    """An error exactly as the CRM gave it."""
+
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class RecordResult:
+    """The outcome for one record of a batch, in the order the records were given."""
+
+    success: bool
+    id: str | None = None
+    created: bool = False
+    errors: list[CrmError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """Calls this connector made, and the CRM's own count against its limit."""
+
+    calls: int
+    used: int | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    detail: str
