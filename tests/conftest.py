@@ -1,0 +1,8 @@
+"""Shared test configuration: services check, emulator fixtures, API clients."""
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.accounts",
+    "tests.fixtures.salesforce",
+    "tests.fixtures.dynamics",
+]
