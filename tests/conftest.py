@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.accounts",
+    "tests.fixtures.schemas",
     "tests.fixtures.salesforce",
     "tests.fixtures.dynamics",
 ]
