@@ -144,6 +144,9 @@ class ReadRequest:
     since: datetime | None = None
     ids: tuple[str, ...] | None = None
     page_size: int | None = None
+    # The `cursor` of the last page of an earlier read (e.g. a Dataverse delta link),
+    # for connectors that resume from it rather than from `since`.
+    cursor: str | None = None
 
 
 @dataclass

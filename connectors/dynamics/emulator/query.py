@@ -13,6 +13,7 @@ from .odata_parser import parse_filter
 from .protocol import Preferences, json_response, make_skiptoken, read_skiptoken, with_query
 from .rendering import context_url, parse_select, render_row
 from .store import Store
+from .values import from_micros
 
 COUNT_LIMIT = 5000
 
@@ -121,7 +122,7 @@ def _next_link(ctx: QueryContext, cookie: dict, rows: list[dict], snapshot: int)
 
 def _delta_link(ctx: QueryContext, version: int) -> str:
     params = {key: value for key, value in ctx.args.items() if key in ("$select",)}
-    stamp = ctx.store.clock
+    stamp = from_micros(ctx.store.clock).strftime("%m/%d/%Y %H:%M:%S")
     return with_query(ctx.collection_url, {**params, "$deltatoken": f"{version}!{stamp}"})
 
 

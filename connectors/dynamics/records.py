@@ -1,0 +1,112 @@
+"""Record values between the Web API's JSON and Python types. Reading: Money and
+Decimal as Decimal, Double as float, DateOnly as date, DateAndTime as an aware UTC
+datetime, Boolean as bool, option values as strings ("100000000") and a
+multi-select as a list of such strings, lookups from _x_value under the attribute's
+own name. Writing does the reverse, lookups as @odata.bind references."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from connectors.errors import InvalidRequest
+
+from .entities import EntityInfo
+from .odata import guid, property_name
+from .types import LOOKUP_TYPES, crm_type
+
+
+def from_wire(attribute: dict, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = crm_type(attribute)
+    if kind in ("Money", "Decimal"):
+        return Decimal(str(value))
+    if kind == "Double":
+        return float(value)
+    if kind in ("Integer", "BigInt"):
+        return int(value)
+    if kind == "DateTime":
+        return _read_date(attribute, value)
+    if kind in ("Picklist", "State", "Status"):
+        return str(value)
+    if kind == "MultiSelectPicklistType":
+        return [part.strip() for part in str(value).split(",") if part.strip()]
+    return value
+
+
+def _read_date(attribute: dict, value: str):
+    if attribute.get("Format") == "DateOnly":
+        return date.fromisoformat(value[:10])
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict:
+    record = {name: from_wire(entity.attributes[name], body.get(property_name(entity.attributes[name])))
+              for name in fields}
+    record[entity.primary_id] = body.get(entity.primary_id)
+    return record
+
+
+def to_wire(attribute: dict, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = crm_type(attribute)
+    try:
+        return _WRITERS.get(kind, _as_is)(attribute, value)
+    except (TypeError, ValueError, ArithmeticError):
+        raise InvalidRequest(f"{value!r} is not a valid value for {attribute['LogicalName']} ({kind})") from None
+
+
+def _as_is(attribute: dict, value: Any) -> Any:
+    return value
+
+
+def _write_date(attribute: dict, value: Any) -> str:
+    if attribute.get("Format") == "DateOnly":
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write_multi(attribute: dict, value: Any) -> str:
+    values = value.split(",") if isinstance(value, str) else value
+    return ",".join(str(int(item)) for item in values)
+
+
+_WRITERS = {
+    "Money": lambda a, v: float(Decimal(str(v))), "Decimal": lambda a, v: float(Decimal(str(v))),
+    "Double": lambda a, v: float(v), "Integer": lambda a, v: int(v), "BigInt": lambda a, v: int(v),
+    "Boolean": lambda a, v: bool(v), "Picklist": lambda a, v: int(v), "State": lambda a, v: int(v),
+    "Status": lambda a, v: int(v), "MultiSelectPicklistType": _write_multi, "DateTime": _write_date,
+    "String": lambda a, v: str(v), "Memo": lambda a, v: str(v),
+}
+
+
+def write_body(entity: EntityInfo, record: dict, set_names: dict[str, str], skip: tuple[str, ...] = ()) -> dict:
+    """The JSON body writing `record` (skipping the addressing attributes)."""
+    body = {}
+    for name, value in record.items():
+        if name in skip or name == entity.primary_id:
+            continue
+        attribute = entity.attribute(name)
+        if crm_type(attribute) in LOOKUP_TYPES:
+            body.update(_bind(entity, attribute, value, set_names))
+        else:
+            body[name] = to_wire(attribute, value)
+    return body
+
+
+def _bind(entity: EntityInfo, attribute: dict, value: Any, set_names: dict[str, str]) -> dict:
+    """A lookup as {navigation@odata.bind: /targets(guid)}; a value "target:guid"
+    picks the target of a polymorphic lookup (the first target otherwise)."""
+    name, targets = attribute["LogicalName"], attribute.get("Targets") or []
+    target, _, record_id = str(value).rpartition(":") if value is not None else ("", "", "")
+    target = target or (targets[0] if targets else "")
+    navigation = entity.navigation.get((name, target))
+    if navigation is None or target not in set_names:
+        raise InvalidRequest(f"{entity.name}.{name} can't reference a {target or 'record'!r}")
+    reference = None if value is None else f"/{set_names[target]}({guid(record_id)})"
+    return {f"{navigation}@odata.bind": reference}
