@@ -4,6 +4,7 @@ token, counts API usage against the daily allocation and adds Sforce-Limit-Info.
 from __future__ import annotations
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import http_date
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -91,6 +92,7 @@ class SalesforceApp:
         response = self.guarded(org, request, handler, kind, args, subrequest)
         if kind == "data" and not subrequest:
             response.headers["Sforce-Limit-Info"] = org.limits.header
+        response.headers["Date"] = http_date(org.clock.now())  # the org's clock, offset included
         return response
 
     def guarded(self, org, request, handler, kind, args, subrequest) -> Response:

@@ -198,6 +198,8 @@ def change_ingest(org: OrgState, request, version: str, job_id: str):
     wanted = (json_body(request) or {}).get("state")
     if wanted == "UploadComplete" and job.state_name == "Open":
         job.state_name, job.closed = "UploadComplete", time.monotonic()
+    elif wanted == "UploadComplete" and not job.state_override:
+        pass  # closing twice (a retried close) changes nothing
     elif wanted == "Aborted":
         job.state_override = "Aborted"
     else:
