@@ -1,7 +1,7 @@
 """API access: an authenticated staff user holding the model's permission for the
 action (view for reads, add/change/delete for writes)."""
 
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 
 class StaffModelPermissions(DjangoModelPermissions):
@@ -23,3 +23,18 @@ class StaffActionPermission(StaffModelPermissions):
     """For a POST action that changes an object (run, test...): the change permission."""
 
     perms_map = {**StaffModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
+def staff_with(read: str, write: str | None = None) -> type[BasePermission]:
+    """A permission class for views without a queryset: staff plus `read` for safe
+    methods and `write` (default: `read`) for the others."""
+
+    class StaffWith(BasePermission):
+        def has_permission(self, request, view):
+            user = request.user
+            if not (user and user.is_authenticated and user.is_staff):
+                return False
+            needed = read if request.method in ("GET", "HEAD", "OPTIONS") else (write or read)
+            return user.has_perm(needed)
+
+    return StaffWith

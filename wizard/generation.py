@@ -84,6 +84,26 @@ def diff(schema: DataSchema, description: TableDescription, chosen: Sequence[str
     return drift
 
 
+def plan_columns(description: TableDescription, schema: DataSchema | None = None) -> dict[str, tuple[str, str]]:
+    """For the wizard's preview: each CRM field's local column and SQL type, the
+    existing ones for a generated table, the ones it would get otherwise."""
+    existing = {f.crm_name: f.column_name for f in schema.fields.all()} if schema else {}
+    taken = set(existing.values()) | naming.SYSTEM_COLUMNS
+    plan = {}
+    for f in sorted(description.fields, key=lambda f: f.name):
+        column = existing.get(f.name) or _column_for(description, f, taken)
+        plan[f.name] = (column, sql_type(f))
+    return plan
+
+
+def sql_type(f: FieldDescription) -> str:
+    from .column_types import model_field
+
+    if f.type.value == "id":
+        return "varchar(64)"
+    return model_field(f.type.value, f.length, f.precision, f.scale, connection.vendor, "x").db_type(connection) or ""
+
+
 def _type_text(type_, length, precision, scale) -> str:
     if precision is not None:
         return f"{type_}({precision},{scale or 0})"

@@ -1,0 +1,97 @@
+"""Data schemas in the console (Administration › Configuration), the
+configuration wizard, the definition as JSON and the rows of each table."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+
+from . import generation
+from .admin_wizard import ConfigurationWizard
+from .live_models import model_for
+from .models import DataSchema, SchemaField
+from .records import filter_records
+from .serializers import DataSchemaSerializer
+
+ROWS_PER_PAGE = 50
+
+
+class SchemaFieldInline(admin.TabularInline):
+    model = SchemaField
+    fields = ("crm_name", "label", "crm_type", "type", "column_name", "nullable", "read_only", "external_id",
+              "references", "enumeration_key", "removed_from_crm")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataSchema)
+class DataSchemaAdmin(admin.ModelAdmin):
+    list_display = ("label", "crm_name", "account", "table_name", "field_count", "version", "links")
+    list_filter = ("account", "custom")
+    search_fields = ("crm_name", "label", "table_name")
+    readonly_fields = ("account", "crm_name", "label", "custom", "table_name", "id_field", "modstamp_field",
+                       "tracks_changes", "version", "created_by", "created_at", "updated_at")
+    inlines = [SchemaFieldInline]
+
+    def has_add_permission(self, request):
+        return False  # schemas come from the configuration wizard
+
+    @admin.display(description="fields")
+    def field_count(self, schema):
+        return schema.fields.count()
+
+    @admin.display(description="")
+    def links(self, schema):
+        return format_html('<a href="{}">rows</a> · <a href="{}">definition</a>',
+                           f"{schema.pk}/rows/", f"{schema.pk}/definition/")
+
+    def delete_model(self, request, schema):
+        generation.delete_schema(schema)
+
+    def delete_queryset(self, request, queryset):
+        for schema in queryset:
+            generation.delete_schema(schema)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        wizard = ConfigurationWizard.as_view(admin_site=self.admin_site)
+        own = [
+            path("wizard/<int:account_pk>/", wrap(wizard), name="wizard_configuration"),
+            path("<int:pk>/rows/", wrap(self.rows_view), name="wizard_dataschema_rows"),
+            path("<int:pk>/definition/", wrap(self.definition_view), name="wizard_dataschema_definition"),
+        ]
+        return own + super().get_urls()
+
+    def definition_view(self, request, pk):
+        schema = get_object_or_404(DataSchema, pk=pk)
+        if not self.has_view_permission(request, schema):
+            return JsonResponse({"detail": "permission denied"}, status=403)
+        return JsonResponse(DataSchemaSerializer(schema).data, json_dumps_params={"indent": 2})
+
+    def rows_view(self, request, pk):
+        schema = get_object_or_404(DataSchema, pk=pk)
+        if not self.has_view_permission(request, schema):
+            return TemplateResponse(request, "admin/wizard/dataschema/rows.html", {"denied": True}, status=403)
+        model = model_for(schema)
+        columns = [f.column for f in model._meta.concrete_fields]
+        params = {k: v for k, v in request.GET.items() if k in ("search",)}
+        page = Paginator(filter_records(model.objects.order_by("id"), params), ROWS_PER_PAGE).get_page(
+            request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Rows of {schema.label} ({schema.table_name})",
+            "schema": schema, "opts": self.model._meta, "columns": columns,
+            "rows": [[getattr(row, c) for c in columns] for row in page], "page": page,
+            "search": params.get("search", ""),
+        }
+        return TemplateResponse(request, "admin/wizard/dataschema/rows.html", context)

@@ -1,0 +1,111 @@
+"""Moving values between CRM records (dicts by CRM field name) and local rows
+(columns of the generated table), with the per-field conversions of the import
+and the checks that keep one bad value from failing a whole page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+from django.utils import timezone
+
+from connectors.types import FieldType
+from wizard.models import DataSchema, SchemaField
+
+SYSTEM_CRM_COLUMNS = ("crm_id", "crm_modstamp")
+
+
+@dataclass
+class Mapper:
+    """The fields an activity moves, in both directions."""
+
+    schema: DataSchema
+    model: type[models.Model]
+    fields: list[SchemaField]
+    conversions: dict[str, str]
+
+    @classmethod
+    def build(cls, schema, model, field_names=None, conversions=None) -> Mapper:
+        fields = [f for f in schema.fields.filter(removed_from_crm=False)
+                  if field_names is None or f.crm_name in field_names or f.is_system_column]
+        return cls(schema, model, fields, conversions or {})
+
+    @property
+    def crm_names(self) -> list[str]:
+        return [f.crm_name for f in self.fields]
+
+    @property
+    def data_columns(self) -> list[str]:
+        return [f.column_name for f in self.fields if not f.is_system_column]
+
+    def to_local(self, record: dict) -> dict:
+        """Column values for a CRM record (only the fields that were read)."""
+        values = {}
+        for f in self.fields:
+            if f.crm_name in record:
+                values[f.column_name] = convert(f, record[f.crm_name], self.conversions.get(f.crm_name, "default"))
+        return values
+
+    def check(self, values: dict) -> str | None:
+        """Why these values cannot be stored, or None."""
+        for column, value in values.items():
+            problem = check_value(self.model._meta.get_field(column), value)
+            if problem:
+                return f"{column}: {problem}"
+        return None
+
+    def to_crm(self, row, writable: list[SchemaField]) -> dict:
+        return {f.crm_name: to_crm_value(f, getattr(row, f.column_name)) for f in writable}
+
+
+def convert(field: SchemaField, value, mode: str):
+    """The reference product's conversions: default (time zones handled), date
+    only (drop the time), without time offset (wall-clock time kept as UTC),
+    copy (raw text)."""
+    if value is None:
+        return None
+    if mode == "copy":
+        return value if isinstance(value, (str, list)) else str(value)
+    if isinstance(value, dt.datetime):
+        if mode == "date_only":
+            return value.date() if field.type == FieldType.DATE else value.replace(hour=0, minute=0, second=0, microsecond=0)
+        if mode == "without_offset":
+            return value.replace(tzinfo=dt.timezone.utc)
+        if field.type == FieldType.DATE:
+            return value.date()
+    if field.type == FieldType.MULTI_ENUM and isinstance(value, str):
+        return [part for part in value.split(";") if part]
+    return value
+
+
+def check_value(field: models.Field, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(field, models.CharField) and isinstance(value, str) and len(value) > field.max_length:
+        return f"{len(value)} characters, longer than the column's {field.max_length}"
+    if isinstance(field, models.DecimalField):
+        return _check_decimal(field, value)
+    if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
+        low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
+        if not isinstance(value, int) or not low <= value <= high:
+            return f"{value!r} is not an integer the column can hold"
+    return None
+
+
+def _check_decimal(field: models.DecimalField, value) -> str | None:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return f"{value!r} is not a number"
+    digits_before = len(number.quantize(Decimal(1)).as_tuple().digits) if number else 0
+    if digits_before > field.max_digits - field.decimal_places:
+        return f"{value} does not fit numeric({field.max_digits},{field.decimal_places})"
+    return None
+
+
+def to_crm_value(field: SchemaField, value):
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, dt.timezone.utc)
+    return value

@@ -1,0 +1,78 @@
+"""Import objects deleted in the CRM (flag or remove the local rows, watermark in
+the same transaction), and delete objects in the CRM (local rows flagged for
+deletion, or matching a filter), with a result per record."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.base import chunked
+
+from .. import watermarks
+from ..conditions import parse_conditions, to_q
+from ..context import ActivityContext, Counts
+from ..rejects import reject_crm
+
+DELETE_CHUNK = 1000
+ALREADY_GONE = {"ENTITY_IS_DELETED", "NOT_FOUND", "0x80040217"}
+
+
+def import_deleted(ctx: ActivityContext) -> None:
+    since = watermarks.load(ctx.watermark())
+    ctx.log(f"deletions in {ctx.schema.crm_name} " + (f"since {since}" if since else "(first run)"))
+    for page in ctx.connector.read_deleted(ctx.schema.crm_name, since):
+        ctx.check_cancelled()
+        if not page.complete:
+            ctx.warn(page.detail or "the CRM could not list every deletion for this period")
+        with transaction.atomic():
+            counts = _apply_deletions(ctx, [r.id for r in page.records], {r.id: r.deleted_at for r in page.records})
+            if page.watermark:
+                ctx.save_watermark(watermarks.dump(page.watermark))
+            ctx.add(counts)
+
+
+def _apply_deletions(ctx: ActivityContext, ids: list[str], when: dict) -> Counts:
+    counts = Counts(read=len(ids))
+    rows = ctx.model.objects.filter(crm_id__in=ids)
+    if ctx.options["action"] == "remove":
+        counts.deleted = rows.delete()[0]
+        return counts
+    now = timezone.now()
+    for row in rows.filter(is_deleted=False):
+        row.is_deleted, row.deleted_at = True, when.get(row.crm_id) or now
+        row.last_synced_at = row.local_modstamp = now
+        row.save(update_fields=["is_deleted", "deleted_at", "last_synced_at", "local_modstamp"])
+        counts.deleted += 1
+    counts.unchanged = counts.read - counts.deleted
+    return counts
+
+
+def delete_in_crm(ctx: ActivityContext) -> None:
+    rows = ctx.model.objects.filter(crm_id__isnull=False)
+    if ctx.options["rows"] == "flagged":
+        # Flagged locally and not yet propagated (deleted_at is set once done).
+        rows = rows.filter(is_deleted=True, deleted_at__isnull=True)
+    else:
+        rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, ctx.options["filter"])))
+    ctx.set_total(rows.count())
+    for chunk in chunked(rows.order_by("pk").iterator(), DELETE_CHUNK):
+        ctx.check_cancelled()
+        results = ctx.connector.delete(ctx.schema.crm_name, [row.crm_id for row in chunk])
+        with transaction.atomic():
+            ctx.add(_store_deletes(ctx, chunk, results))
+
+
+def _store_deletes(ctx: ActivityContext, rows, results) -> Counts:
+    counts = Counts(read=len(rows))
+    now = timezone.now()
+    for row, result in zip(rows, results, strict=True):
+        gone = result.success or any(e.code in ALREADY_GONE for e in result.errors)
+        if not gone:
+            counts.rejected += 1
+            reject_crm(ctx, row, result, {ctx.schema.id_field: row.crm_id})
+            continue
+        counts.deleted += 1
+        ctx.model.objects.filter(pk=row.pk).update(is_deleted=True, deleted_at=now, last_synced_at=now,
+                                                   local_modstamp=now)
+    return counts

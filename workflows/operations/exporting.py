@@ -1,0 +1,153 @@
+"""Export to the CRM: local rows that changed since they were last synced (by any
+writer), all rows, or rows matching a filter; created, updated or upserted in
+batches; CRM ids stored back; refusals kept as rejects with the CRM's message.
+
+Creates are journalled before they are sent: if a run dies after the CRM created
+records but before their ids were stored, the next run does not send them again
+(which would create duplicates) but reports them for review. Upserts by an
+external id need no journal: sending them twice is harmless."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
+from connectors.types import RecordResult, WriteMode
+
+from ..conditions import parse_conditions, to_q
+from ..context import ActivityContext, Counts
+from ..mapping import Mapper
+from ..models import ExportJournal
+from ..rejects import reject_crm, reject_local
+
+CHUNK = 1000
+UNCERTAIN = "CRMSYNC_UNCERTAIN_CREATE"
+
+
+def run(ctx: ActivityContext) -> None:
+    options = ctx.options
+    mapper = Mapper.build(ctx.schema, ctx.model, options["fields"])
+    _review_interrupted_creates(ctx)
+    rows = _rows(ctx)
+    ctx.set_total(rows.count())
+    ctx.log(f"export {ctx.schema.crm_name}: {options['rows']} rows, mode {options['mode']}"
+            + (f" by {options['key']}" if options["key"] else ""))
+    last_pk = 0
+    while True:
+        ctx.check_cancelled()
+        chunk = list(rows.filter(pk__gt=last_pk).order_by("pk")[:CHUNK])
+        if not chunk:
+            break
+        last_pk = chunk[-1].pk
+        _export_chunk(ctx, mapper, chunk)
+
+
+def _rows(ctx: ActivityContext):
+    options = ctx.options
+    rows = ctx.model.objects.filter(is_deleted=False)
+    if options["rows"] == "changed":
+        rows = rows.filter(Q(last_synced_at__isnull=True) | Q(local_modstamp__gt=F("last_synced_at")))
+    if options["filter"] and options["rows"] == "filter":
+        rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, options["filter"])))
+    if options["mode"] == "insert":
+        rows = rows.filter(crm_id__isnull=True)
+    elif options["mode"] == "update":
+        rows = rows.filter(crm_id__isnull=False)
+    return rows.exclude(pk__in=ExportJournal.objects.filter(activity=ctx.activity).values("row_id"))
+
+
+def _writable(mapper: Mapper, creating: bool) -> list:
+    flag = "createable" if creating else "updateable"
+    return [f for f in mapper.fields if not f.is_system_column and not f.read_only and getattr(f, flag)]
+
+
+def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
+    key = ctx.options["key"]
+    if key:
+        key_column = ctx.schema.fields.get(crm_name=key).column_name
+        ready = [r for r in chunk if getattr(r, key_column) not in (None, "")]
+        for row in chunk:
+            if row not in ready:
+                _reject_missing_key(ctx, row, key)
+        _send(ctx, mapper, ready, WriteMode.UPSERT, key, creating=True)
+        return
+    _send(ctx, mapper, [r for r in chunk if r.crm_id], WriteMode.UPDATE, None, creating=False)
+    _send(ctx, mapper, [r for r in chunk if not r.crm_id], WriteMode.CREATE, None, creating=True)
+
+
+def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool) -> None:
+    if not rows:
+        return
+    fields = _writable(mapper, creating)
+    if mode is WriteMode.UPDATE:
+        fields = [f for f in fields if f.updateable]
+    payloads = [_payload(ctx, mapper, row, fields, mode) for row in rows]
+    stamps = {row.pk: row.local_modstamp for row in rows}
+    if mode is WriteMode.CREATE:
+        ExportJournal.objects.bulk_create([ExportJournal(activity=ctx.activity, run=ctx.run, row_id=r.pk) for r in rows])
+    try:
+        results = ctx.connector.write(ctx.schema.crm_name, payloads, mode, key, ctx.options["all_or_none"])
+    except ConnectorError as exc:
+        if _surely_not_processed(exc):
+            ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
+        raise
+    with transaction.atomic():
+        counts = _store_results(ctx, rows, payloads, results, stamps, mode)
+        ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
+        ctx.add(counts)
+
+
+def _surely_not_processed(exc: ConnectorError) -> bool:
+    """Refused before any record was looked at: auth, quota, throttling, bad request."""
+    return isinstance(exc, (AuthenticationFailed, ApiLimitReached, InvalidRequest)) or exc.status in (401, 403, 429)
+
+
+def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode) -> dict:
+    payload = mapper.to_crm(row, fields)
+    if mode is WriteMode.UPDATE:
+        payload[ctx.schema.id_field] = row.crm_id
+    return payload
+
+
+def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mode) -> Counts:
+    counts = Counts(read=len(rows))
+    now = timezone.now()
+    for row, payload, result in zip(rows, payloads, results, strict=True):
+        if not result.success:
+            counts.rejected += 1
+            reject_crm(ctx, row, result, payload)
+            continue
+        created = result.created or mode is WriteMode.CREATE
+        counts.inserted += created
+        counts.updated += not created
+        _mark_exported(ctx.model, row.pk, result.id or row.crm_id, stamps[row.pk], now)
+    return counts
+
+
+def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now) -> None:
+    """Store the CRM id and mark the row synced, unless it changed again while it
+    was being sent: then only the id is stored and it stays 'changed'."""
+    synced = model.objects.filter(pk=pk, local_modstamp=stamp_read).update(
+        crm_id=crm_id, last_synced_at=now, local_modstamp=now)
+    if not synced and crm_id:
+        model.objects.filter(pk=pk, crm_id__isnull=True).update(crm_id=crm_id)
+
+
+def _reject_missing_key(ctx, row, key: str) -> None:
+    reject_local(ctx, row.crm_id, "CRMSYNC_MISSING_KEY", f"the reconciliation key {key} is empty on this row",
+                 {}, local_key=row.pk)
+    ctx.add(Counts(read=1, rejected=1))
+
+
+def _review_interrupted_creates(ctx: ActivityContext) -> None:
+    """Rows whose create was sent by a run that then died: never sent twice."""
+    pending = list(ExportJournal.objects.filter(activity=ctx.activity).exclude(run=ctx.run))
+    for entry in pending:
+        reject_local(ctx, "", UNCERTAIN, "a previous run was interrupted after sending this record to the CRM; it "
+                     "was not sent again to avoid a duplicate. Check the CRM, then use Retry rejects.", {},
+                     local_key=entry.row_id)
+    if pending:
+        ctx.add(Counts(rejected=len(pending)))
+        ctx.warn(f"{len(pending)} record(s) from an interrupted export need review (not re-sent)")

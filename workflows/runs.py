@@ -1,0 +1,114 @@
+"""Starting, cancelling and watching runs: at most one active run per workflow,
+runs whose worker vanished detected and failed, rejects retried."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from celery import chain
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+
+from . import engine
+from .models import ACTIVE_STATUSES, ExportJournal, Reject, Run, RunStatus, Workflow
+
+
+class RunAlreadyActive(Exception):
+    def __init__(self, run: Run):
+        super().__init__(f"workflow {run.workflow} already has run {run.pk} {run.status}")
+        self.run = run
+
+
+class WorkflowDisabled(Exception):
+    pass
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "CRMSYNC_RUN_STALE_AFTER", 300))
+
+
+def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: Run | None = None) -> Run:
+    """Queue a run and send its task chain once the run row is committed."""
+    if not workflow.enabled:
+        raise WorkflowDisabled(f"workflow {workflow.internal_name} is disabled")
+    fail_vanished_runs(workflow)
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(workflow=workflow, trigger=trigger,
+                                     started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
+    except IntegrityError:
+        raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
+    transaction.on_commit(lambda: dispatch(run))
+    return run
+
+
+def start_scheduled(workflow_id: int) -> Run | None:
+    workflow = Workflow.objects.filter(pk=workflow_id, enabled=True).first()
+    if workflow is None:
+        return None
+    try:
+        return start_run(workflow, trigger="schedule")
+    except RunAlreadyActive:
+        return None
+
+
+def run_chain(run: Run):
+    from . import tasks
+
+    positions = list(run.workflow.activities.values_list("position", flat=True))
+    steps = [tasks.begin_run.si(run.pk)] + [tasks.run_activity.si(run.pk, p) for p in positions]
+    return chain(*steps, tasks.finish_run.si(run.pk))
+
+
+def dispatch(run: Run) -> None:
+    """To the broker; or, with in-process tasks, to a background thread so that
+    the page that started the run can show its progress."""
+    signature = run_chain(run)
+    if not settings.CRMSYNC_IN_PROCESS_TASKS:
+        signature.apply_async()
+    elif getattr(settings, "CRMSYNC_IN_PROCESS_SYNCHRONOUS", False):
+        signature.apply()
+    else:
+        threading.Thread(target=_apply_in_thread, args=(signature,), daemon=True, name=f"run-{run.pk}").start()
+
+
+def _apply_in_thread(signature) -> None:
+    close_old_connections()
+    try:
+        signature.apply()
+    finally:
+        close_old_connections()
+
+
+def cancel(run: Run) -> Run:
+    """Ask a run to stop between pages; a queued run stops at once."""
+    Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+    Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, ended_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def fail_vanished_runs(workflow: Workflow | None = None) -> int:
+    """Runs that stopped beating (their worker was killed) are failed, so the next
+    run can start and resume from the last committed watermark."""
+    limit = timezone.now() - stale_after()
+    runs = Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=limit)
+    queued = Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=limit - stale_after())
+    if workflow is not None:
+        runs, queued = runs.filter(workflow=workflow), queued.filter(workflow=workflow)
+    count = 0
+    for run in list(runs) + list(queued):
+        engine.mark_failed(run.pk, "the worker running this run vanished (no heartbeat since "
+                           f"{run.heartbeat_at or run.created_at:%Y-%m-%d %H:%M:%S}); the next run resumes "
+                           "from the last committed watermark")
+        count += 1
+    return count
+
+
+def retry_rejects(run: Run, user=None) -> Run:
+    """Release rows held back by an interrupted export and run the workflow again."""
+    row_ids = list(Reject.objects.filter(run=run, code="CRMSYNC_UNCERTAIN_CREATE").values_list("local_key", flat=True))
+    ExportJournal.objects.filter(activity__workflow=run.workflow, row_id__in=[int(i) for i in row_ids if i]).delete()
+    return start_run(run.workflow, trigger="retry", user=user, retry_of=run)

@@ -1,0 +1,65 @@
+"""A workflow's cron schedule as a django-celery-beat periodic task, kept in step
+with the workflow (created, changed, disabled, removed)."""
+
+from __future__ import annotations
+
+import json
+
+from celery.schedules import crontab
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from .models import Workflow
+
+TASK = "workflows.scheduled_run"
+
+
+def parse_cron(expression: str) -> dict[str, str]:
+    """Five cron fields → CrontabSchedule fields; ValueError with a clear message."""
+    parts = expression.split()
+    if len(parts) != 5:
+        raise ValueError("a cron expression has five fields: minute hour day-of-month month day-of-week")
+    minute, hour, day_of_month, month_of_year, day_of_week = parts
+    fields = {"minute": minute, "hour": hour, "day_of_month": day_of_month, "month_of_year": month_of_year,
+              "day_of_week": day_of_week}
+    try:
+        crontab(**fields)  # celery's own parser decides what is valid
+    except Exception as exc:
+        raise ValueError(f"invalid cron expression: {exc}") from None
+    return fields
+
+
+def task_name(workflow: Workflow) -> str:
+    return f"workflow:{workflow.internal_name}:{workflow.pk}"
+
+
+@transaction.atomic
+def sync_schedule(workflow: Workflow) -> PeriodicTask | None:
+    existing = PeriodicTask.objects.filter(name=task_name(workflow)).first()
+    if not workflow.schedule.strip():
+        if existing:
+            existing.delete()
+        return None
+    crontab_row, _ = CrontabSchedule.objects.get_or_create(**parse_cron(workflow.schedule), timezone="UTC")
+    task = existing or PeriodicTask(name=task_name(workflow), task=TASK)
+    task.crontab = crontab_row
+    task.args = json.dumps([workflow.pk])
+    task.enabled = workflow.enabled
+    task.description = f"Runs workflow {workflow.name}"
+    task.save()
+    return task
+
+
+def remove_schedule(workflow: Workflow) -> None:
+    PeriodicTask.objects.filter(name=task_name(workflow)).delete()
+
+
+def next_run_at(workflow: Workflow):
+    task = PeriodicTask.objects.filter(name=task_name(workflow), enabled=True).select_related("crontab").first()
+    if task is None or task.crontab is None:
+        return None
+    from django.utils import timezone
+
+    schedule = task.crontab.schedule
+    now = timezone.now()
+    return now + schedule.remaining_estimate(task.last_run_at or now)

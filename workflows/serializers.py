@@ -1,0 +1,162 @@
+"""API shapes of workflows (with their activities inline), runs and rejects."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.text import slugify
+from rest_framework import serializers
+
+from connectors.models import ExternalAccount
+from wizard.models import DataSchema
+
+from . import options as activity_options
+from . import schedules
+from .models import Activity, ActivityRun, ConflictPolicy, Operation, Reject, Run, Workflow
+
+
+class ActivitySerializer(serializers.Serializer):
+    """{"operation", "table", ...options}; options depend on the operation."""
+
+    operation = serializers.ChoiceField(choices=Operation.choices)
+    table = serializers.CharField(max_length=255)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("an activity is an object with operation and table")
+        base = super().to_internal_value(data)
+        base["options"] = {k: v for k, v in data.items() if k not in ("operation", "table")}
+        return base
+
+    def to_representation(self, activity: Activity):
+        return {"operation": activity.operation, "table": activity.schema.crm_name, **activity.options}
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.all())
+    internal_name = serializers.SlugField(max_length=100, required=False)
+    conflict_policy = serializers.ChoiceField(choices=ConflictPolicy.choices, default=ConflictPolicy.CRM_WINS)
+    activities = ActivitySerializer(many=True)
+    next_run_at = serializers.SerializerMethodField()
+    last_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workflow
+        fields = ("id", "name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "activities",
+                  "next_run_at", "last_run", "created_at", "updated_at")
+
+    def get_next_run_at(self, workflow) -> str | None:
+        when = schedules.next_run_at(workflow)
+        return when.isoformat() if when else None
+
+    def get_last_run(self, workflow) -> dict | None:
+        run = workflow.runs.order_by("-created_at").first()
+        return {"id": run.pk, "status": run.status, "ended_at": run.ended_at} if run else None
+
+    def validate_schedule(self, value: str) -> str:
+        if value.strip():
+            try:
+                schedules.parse_cron(value)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return value.strip()
+
+    def validate(self, attrs):
+        if "internal_name" not in attrs and not self.instance:
+            attrs["internal_name"] = slugify(attrs.get("name", ""))[:100] or "workflow"
+            if Workflow.objects.filter(internal_name=attrs["internal_name"]).exists():
+                raise serializers.ValidationError({"internal_name": ["a workflow with this internal name exists"]})
+        account = attrs.get("account") or (self.instance and self.instance.account)
+        if "activities" in attrs:
+            attrs["activities"] = self._check_activities(account, attrs["activities"])
+        elif not self.instance:
+            raise serializers.ValidationError({"activities": ["This field is required."]})
+        return attrs
+
+    def _check_activities(self, account, activities):
+        if not activities:
+            raise serializers.ValidationError({"activities": ["a workflow needs at least one activity"]})
+        schemas = {s.crm_name: s for s in DataSchema.objects.filter(account=account)}
+        errors, checked = {}, []
+        for index, item in enumerate(activities):
+            schema = schemas.get(item["table"])
+            if schema is None:
+                errors[f"activities[{index}].table"] = [
+                    f"no generated schema for {item['table']!r} on this account: run the configuration wizard first"]
+                continue
+            try:
+                options = activity_options.normalize(item["operation"], schema, item["options"])
+            except activity_options.OptionsError as exc:
+                errors.update({f"activities[{index}].{k}": v for k, v in exc.errors.items()})
+                continue
+            checked.append((item["operation"], schema, item["options"], options))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return checked
+
+    def to_representation(self, workflow):
+        data = super().to_representation(workflow)
+        data["activities"] = [ActivitySerializer().to_representation(a) for a in workflow.activities.all()]
+        return data
+
+    @transaction.atomic
+    def create(self, validated):
+        activities = validated.pop("activities")
+        workflow = Workflow.objects.create(**validated)
+        _replace_activities(workflow, activities)
+        schedules.sync_schedule(workflow)
+        return workflow
+
+    @transaction.atomic
+    def update(self, workflow, validated):
+        activities = validated.pop("activities", None)
+        for name, value in validated.items():
+            setattr(workflow, name, value)
+        workflow.save()
+        if activities is not None:
+            _replace_activities(workflow, activities)
+        schedules.sync_schedule(workflow)
+        return workflow
+
+
+def _replace_activities(workflow: Workflow, activities) -> None:
+    """Positions are rewritten; watermarks of unchanged activities are kept."""
+    old = {(a.operation, a.schema_id, str(sorted(a.options.items()))): a for a in workflow.activities.all()}
+    keep = []
+    for position, (operation, schema, given, _normalized) in enumerate(activities):
+        key = (operation, schema.pk, str(sorted(given.items())))
+        activity = old.pop(key, None) or Activity(workflow=workflow, operation=operation, schema=schema, options=given)
+        activity.position = position + 10_000  # clear the way, positions are rewritten below
+        activity.save()
+        keep.append(activity)
+    for activity in old.values():
+        activity.delete()
+    for position, activity in enumerate(keep):
+        Activity.objects.filter(pk=activity.pk).update(position=position)
+
+
+class ActivityRunSerializer(serializers.ModelSerializer):
+    table = serializers.CharField(source="activity.schema.crm_name", default=None)
+
+    class Meta:
+        model = ActivityRun
+        fields = ("position", "operation", "table", "status", "total", *ActivityRun.COUNTERS, "started_at", "ended_at")
+
+
+class RunSerializer(serializers.ModelSerializer):
+    activities = ActivityRunSerializer(source="activity_runs", many=True, read_only=True)
+    started_by = serializers.CharField(source="started_by.username", default=None)
+    rejects = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Run
+        fields = ("id", "workflow", "status", "trigger", "started_by", "created_at", "started_at", "ended_at",
+                  "cancel_requested", "error", "activities", "rejects", "log")
+
+    def get_rejects(self, run) -> int:
+        return run.rejects.count()
+
+
+class RejectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reject
+        fields = ("id", "activity_run", "local_key", "crm_id", "code", "message", "fields", "payload", "created_at")

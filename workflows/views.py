@@ -1,0 +1,64 @@
+"""REST API of workflows and runs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crmsync.pagination import Pagination
+from crmsync.permissions import StaffActionPermission
+
+from . import runs, schedules
+from .models import Run, Workflow
+from .serializers import RejectSerializer, RunSerializer, WorkflowSerializer
+
+RunStarted = inline_serializer("RunStarted", {"run": serializers.IntegerField()})
+RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(), "run": serializers.IntegerField()})
+
+
+class WorkflowViewSet(viewsets.ModelViewSet):
+    queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
+    serializer_class = WorkflowSerializer
+
+    def perform_destroy(self, workflow):
+        schedules.remove_schedule(workflow)
+        workflow.delete()
+
+    @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    def run(self, request, pk=None):
+        """Start a run now; 409 with the active run's id if one is going."""
+        workflow = self.get_object()
+        try:
+            run = runs.start_run(workflow, trigger="api", user=request.user)
+        except runs.RunAlreadyActive as exc:
+            return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
+        except runs.WorkflowDisabled as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"run": run.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Run.objects.select_related("workflow", "started_by").prefetch_related("activity_runs__activity__schema")
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        workflow = self.request.query_params.get("workflow")
+        return queryset.filter(workflow_id=workflow) if workflow and workflow.isdigit() else queryset
+
+    @extend_schema(responses=RejectSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def rejects(self, request, pk=None):
+        run = self.get_object()
+        paginator = Pagination()
+        page = paginator.paginate_queryset(run.rejects.order_by("id"), request, view=self)
+        return paginator.get_paginated_response(RejectSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    def cancel(self, request, pk=None):
+        run = runs.cancel(self.get_object())
+        return Response(RunSerializer(run).data)
