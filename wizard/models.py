@@ -61,6 +61,10 @@ class SchemaField(models.Model):
     unique = models.BooleanField(default=False)
     references = models.JSONField(default=list, blank=True)
     enumeration_key = models.CharField(max_length=255, blank=True)
+    enumeration = models.ForeignKey(
+        "wizard.Enumeration", null=True, blank=True, on_delete=models.SET_NULL, related_name="schema_fields",
+        help_text="The local enumeration the stored CRM values take their labels from.",
+    )
     column_name = models.CharField(max_length=63)
     removed_from_crm = models.BooleanField(
         default=False, help_text="Gone from the CRM's describe; the column and its data are kept."
@@ -79,3 +83,6 @@ class SchemaField(models.Model):
     @property
     def is_system_column(self) -> bool:
         return self.column_name in ("crm_id", "crm_modstamp")
+
+
+from .enumeration_models import Enumeration, EnumerationSyncJob, EnumerationValue  # noqa: E402,F401
