@@ -104,8 +104,12 @@ class Reader:
             rows = [row for row in body.get("value", ()) if DELETED_CONTEXT not in row.get("@odata.context", "")]
             watermark = self._watermark(rows, watermark)
             url = body.get("@odata.nextLink")
-            cursor = None if url else body.get("@odata.deltaLink")
-            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=watermark, cursor=cursor)
+            bookmark = None if url else body.get("@odata.deltaLink")
+            # A change-tracked read is not ordered by modifiedon: its stamp is only
+            # safe to store once the last page is in.
+            safe = watermark if not (tracking and url) else None
+            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=safe, cursor=url,
+                       bookmark=bookmark)
 
     def _watermark(self, rows: list[dict], current: datetime | None) -> datetime | None:
         if not self.entity.has_modified_on:

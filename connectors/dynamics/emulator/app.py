@@ -48,6 +48,10 @@ class DataverseEmulator:
         self.wsgi = self.instrumentation.wrap(self._application)
 
     def __call__(self, environ, start_response):
+        """Count every call (those answered by an injected fault too), then serve it."""
+        request = Request(environ)
+        if not request.path.startswith("/_emulator/"):
+            self.instrumentation.count(route_name(request))
         return self.wsgi(environ, start_response)
 
     # --- serving --------------------------------------------------------------
@@ -63,7 +67,6 @@ class DataverseEmulator:
         path = request.path
         if path.startswith("/_emulator/"):
             return control.handle(self, request)
-        self.instrumentation.count(route_name(request))
         if API_PREFIX.match(path):
             return self.data_api.handle(request)
         try:

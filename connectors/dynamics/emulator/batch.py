@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import uuid
+from http import HTTPStatus
 from dataclasses import dataclass, field
 
 from werkzeug.test import EnvironBuilder
@@ -136,7 +137,7 @@ def _http_section(response: Response, content_id: str | None) -> str:
     head = "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
     if content_id:
         head += f"Content-ID: {content_id}\r\n"
-    status_line = f"HTTP/1.1 {response.status}\r\n"
+    status_line = f"HTTP/1.1 {response.status_code} {HTTPStatus(response.status_code).phrase}\r\n"
     headers = "".join(f"{name}: {value}\r\n" for name, value in response.headers.items()
                       if name.lower() not in ("content-length",))
     body = response.get_data(as_text=True)

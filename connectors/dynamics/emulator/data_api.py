@@ -108,7 +108,7 @@ class DataApi:
             return query_collection(context)
         row = find(self.emulator.store, entity, key)
         selected = parse_select(entity, args.get("$select"))
-        body = render_row(entity, row, selected, prefer.annotations)
+        body = render_row(entity, row, selected, prefer.annotations, self.emulator.store.display_name)
         return json_response({"@odata.context": context_url(base, entity, args.get("$select"), "/$entity"), **body})
 
     def _write(self, request: Request, context: WriteContext, key) -> Response:

@@ -217,7 +217,7 @@ class Identity:
         claims = {"aud": resource, "iss": f"https://sts.windows.net/{demo.TENANT_ID}/", "iat": now, "nbf": now,
                   "exp": now + self.token_lifetime, "appid": demo.CLIENT_ID, "appidacr": app_acr, "oid": subject,
                   "sub": subject, "tid": demo.TENANT_ID, "ver": "1.0", "gen": self.generation,
-                  "idtyp": "user" if user else "app", **(user or {})}
+                  "idtyp": "user" if user else "app", "uti": secrets.token_urlsafe(16), **(user or {})}
         token = jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": self.key_id})
         return {"token_type": "Bearer", "expires_in": self.token_lifetime, "ext_expires_in": self.token_lifetime,
                 "access_token": token}

@@ -33,9 +33,7 @@ class QueryContext:
         return f"{self.base}/{self.entity.set_name}"
 
     def names(self, target: str, record_id: str) -> str | None:
-        entity = self.store.entities.get(target)
-        row = self.store.get(entity, record_id) if entity else None
-        return row.get(entity.primary_name) if row else None
+        return self.store.display_name(target, record_id)
 
 
 def query_collection(ctx: QueryContext):

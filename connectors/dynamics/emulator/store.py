@@ -76,6 +76,12 @@ class Store:
         rows = self.select(entity, f"{column(entity.primary_id)} = ?", [record_id.lower()], limit=1)
         return rows[0] if rows else None
 
+    def display_name(self, entity_name: str, record_id: str) -> str | None:
+        """The primary name of a row, for a lookup's formatted value."""
+        entity = self.entities.get(entity_name)
+        row = self.get(entity, record_id) if entity else None
+        return row.get(entity.primary_name) if row else None
+
     def find_by_key(self, entity: EntityDef, values: dict) -> dict | None:
         where = " AND ".join(f"{column(name)} = ?" for name in values)
         rows = self.select(entity, where, list(values.values()), limit=2)
