@@ -96,7 +96,7 @@ def valid_for_bitmap(entry: PicklistValue, controller: FieldDef | None) -> str |
 
 
 def child_relationship(child: ObjectDef, f: FieldDef) -> dict:
-    name = f"{child.label_plural.replace(' ', '_')}__r" if child.custom else child.label_plural.replace(" ", "")
+    name = f"{child.name.removesuffix('__c')}s__r" if child.custom else child.label_plural.replace(" ", "")
     return {
         "cascadeDelete": False, "childSObject": child.name, "deprecatedAndHidden": False, "field": f.name,
         "junctionIdListNames": [], "junctionReferenceTo": [], "relationshipName": name, "restrictedDelete": False,
