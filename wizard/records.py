@@ -15,7 +15,10 @@ RESERVED_PARAMS = {"page", "page_size", "search", "ordering", "format"}
 
 def record_serializer_class(model: type[models.Model]) -> type[serializers.ModelSerializer]:
     meta = type("Meta", (), {"model": model, "fields": "__all__", "read_only_fields": READ_ONLY_COLUMNS})
-    return type(f"{model.__name__}RecordSerializer", (serializers.ModelSerializer,), {"Meta": meta})
+    from .enumeration_labels import serializer_attributes
+
+    attributes = {"Meta": meta, **serializer_attributes(model)}  # the labels of enumerated values
+    return type(f"{model.__name__}RecordSerializer", (serializers.ModelSerializer,), attributes)
 
 
 def filter_records(queryset, params) -> models.QuerySet:
