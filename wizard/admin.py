@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import generation
@@ -52,8 +52,9 @@ class DataSchemaAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def links(self, schema):
-        return format_html('<a href="{}">rows</a> · <a href="{}">definition</a>',
-                           f"{schema.pk}/rows/", f"{schema.pk}/definition/")
+        return format_html('<a href="{}">rows</a> · <a href="{}">definition</a> · <a href="{}">enumerations…</a>',
+                           f"{schema.pk}/rows/", f"{schema.pk}/definition/",
+                           reverse("admin:wizard_enumeration_sync_schema", args=[schema.pk]))
 
     def delete_model(self, request, schema):
         generation.delete_schema(schema)
@@ -95,3 +96,6 @@ class DataSchemaAdmin(admin.ModelAdmin):
             "search": params.get("search", ""),
         }
         return TemplateResponse(request, "admin/wizard/dataschema/rows.html", context)
+
+
+from . import enumeration_admin  # noqa: E402,F401  (Enumerations, and the sync pages)
