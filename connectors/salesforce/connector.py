@@ -100,6 +100,10 @@ class SalesforceConnector(Connector):
         start = parse_datetime(since) if isinstance(since, str) else since
         now = self.client.meter.server_now()
         start = start or now - timedelta(days=DELETE_LOG_DAYS)
+        if now - start < timedelta(minutes=1):
+            # getDeleted works in whole minutes: nothing can be covered yet.
+            yield DeletedPage([], watermark=start)
+            return
         try:
             result = self.client.get_deleted(table, start, now)
         except ReplicationWindowExceeded as error:

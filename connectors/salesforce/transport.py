@@ -13,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+HTTP_DATE = re.compile(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT")
 
 
 class MeteredAdapter(HTTPAdapter):
@@ -58,9 +59,12 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _offset(date_header: str) -> timedelta:
+    """Offset of the server's clock; of repeated Date headers (folded into one by
+    requests), the last one wins."""
+    dates = HTTP_DATE.findall(date_header)
     try:
-        offset = parsedate_to_datetime(date_header) - datetime.now(timezone.utc)
-    except (TypeError, ValueError):
+        offset = parsedate_to_datetime(dates[-1]) - datetime.now(timezone.utc)
+    except (IndexError, TypeError, ValueError):
         return timedelta()
     # Date has one-second resolution: only offsets beyond that mean a skewed clock.
     return offset if abs(offset) > timedelta(seconds=2) else timedelta()
