@@ -152,12 +152,16 @@ class ReadRequest:
 @dataclass
 class Page:
     """One page of records. `watermark` is the highest modification stamp seen so
-    far, safe to store once this page's rows are committed."""
+    far, safe to store once this page's rows are committed (None where the read is
+    not ordered by it, until its last page)."""
 
     records: list[dict[str, Any]]
     watermark: datetime | None = None
-    # An opaque resume token (next page URL, Bulk locator, delta link) if any.
+    # Where this read goes on (next page URL, Bulk locator): valid within this read only.
     cursor: str | None = None
+    # A token a later read resumes from (a Dataverse delta link), set on the page
+    # after which it is safe to store; later runs pass it back as ReadRequest.cursor.
+    bookmark: str | None = None
 
 
 @dataclass(frozen=True)

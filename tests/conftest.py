@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.fixtures.schemas",
     "tests.fixtures.salesforce",
     "tests.fixtures.dynamics",
+    "tests.fixtures.crm_accounts",
+    "tests.fixtures.crm_drivers",
 ]

@@ -85,7 +85,8 @@ def _trigger_sql(table: str) -> list[str]:
             f"CREATE TRIGGER {quote(_function_name(table))} BEFORE INSERT OR UPDATE ON {quote(table)} "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
-    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    # Django keeps SQLite date-times as text with microseconds: match it exactly.
+    now = "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
     return [
         f"CREATE TRIGGER {quote(_function_name(table) + '_ins')} AFTER INSERT ON {quote(table)} "
         f"WHEN NEW.local_modstamp IS NULL BEGIN "

@@ -108,6 +108,8 @@ class DataSchemaViewSet(viewsets.ReadOnlyModelViewSet):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(record_serializer_class(model)(page, many=True).data)
 
+    @extend_schema(methods=["GET"], operation_id="schemas_record_retrieve")
+    @extend_schema(methods=["PATCH"], operation_id="schemas_record_partial_update")
     @action(detail=True, methods=["get", "patch"], url_path=r"records/(?P<crm_id>[^/]+)",
             permission_classes=[staff_with("wizard.view_dataschema", "wizard.change_dataschema")])
     def record(self, request, pk=None, crm_id=None):

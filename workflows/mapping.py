@@ -37,6 +37,12 @@ class Mapper:
         return [f.crm_name for f in self.fields]
 
     @property
+    def writable_columns(self) -> set[str]:
+        """Columns of fields crmsync can write to the CRM (not formulas or stamps)."""
+        return {f.column_name for f in self.fields
+                if not f.is_system_column and not f.read_only and (f.createable or f.updateable)}
+
+    @property
     def data_columns(self) -> list[str]:
         return [f.column_name for f in self.fields if not f.is_system_column]
 

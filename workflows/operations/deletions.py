@@ -19,7 +19,7 @@ ALREADY_GONE = {"ENTITY_IS_DELETED", "NOT_FOUND", "0x80040217"}
 
 
 def import_deleted(ctx: ActivityContext) -> None:
-    since = watermarks.load(ctx.watermark())
+    since = watermarks.load_deletions(ctx.watermark())
     ctx.log(f"deletions in {ctx.schema.crm_name} " + (f"since {since}" if since else "(first run)"))
     for page in ctx.connector.read_deleted(ctx.schema.crm_name, since):
         ctx.check_cancelled()
@@ -28,7 +28,7 @@ def import_deleted(ctx: ActivityContext) -> None:
         with transaction.atomic():
             counts = _apply_deletions(ctx, [r.id for r in page.records], {r.id: r.deleted_at for r in page.records})
             if page.watermark:
-                ctx.save_watermark(watermarks.dump(page.watermark))
+                ctx.save_watermark(watermarks.dump_deletions(page.watermark))
             ctx.add(counts)
 
 

@@ -27,13 +27,15 @@ def run(ctx: ActivityContext) -> None:
     if ids == ():
         ctx.log("the upstream population is empty: nothing to re-read")
         return
-    since = watermarks.load(ctx.watermark()) if options["incremental"] and ids is None else None
+    bookmark = watermarks.load(ctx.watermark()) if options["incremental"] and ids is None else watermarks.Bookmark()
+    since = bookmark.since
     request = ReadRequest(
         table=ctx.schema.crm_name,
         fields=tuple(mapper.crm_names),
         conditions=tuple(parse_conditions(ctx.schema, options["filter"])),
         since=since,
         ids=ids,
+        cursor=bookmark.token,
     )
     ctx.log(f"import {ctx.schema.crm_name}: " + (f"changes since {since}" if since else "all records")
             + (f", {len(ids)} ids from the local population" if ids else ""))
@@ -41,8 +43,9 @@ def run(ctx: ActivityContext) -> None:
         ctx.check_cancelled()
         with transaction.atomic():
             counts = apply_page(ctx, mapper, page.records)
-            if ids is None and (page.watermark or page.cursor):
-                ctx.save_watermark(watermarks.dump(page.cursor or page.watermark))
+            if ids is None and (page.watermark or page.bookmark):
+                bookmark = bookmark.advanced(page.watermark, page.bookmark)
+                ctx.save_watermark(watermarks.dump(bookmark))
             ctx.add(counts)
 
 
@@ -71,7 +74,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         if row is None:
             creates.append(ctx.model(**values, is_deleted=False, last_synced_at=now, local_modstamp=now))
             continue
-        outcome = _merge(ctx, row, values, now)
+        outcome = _merge(ctx, mapper, row, values, now)
         counts.unchanged += outcome in ("unchanged", "restamped")
         counts.updated += outcome in ("updated", "conflict")
         counts.conflicts += outcome == "conflict"
@@ -85,13 +88,18 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     return counts
 
 
-def _merge(ctx: ActivityContext, row, values: dict, now) -> str:
-    """Apply a CRM record to an existing row: unchanged, updated, conflict, kept."""
-    differs = row.is_deleted or any(getattr(row, c) != v for c, v in values.items() if c != "crm_modstamp")
-    if not differs:
+def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
+    """Apply a CRM record to an existing row: unchanged, restamped, updated,
+    conflict or kept. Only fields we could have written count as a change: the
+    CRM's own stamps and formulas move when our export lands, and that is no echo."""
+    changed = [c for c, v in values.items() if c != "crm_modstamp" and getattr(row, c) != v]
+    if not changed and not row.is_deleted:
         if values.get("crm_modstamp", row.crm_modstamp) == row.crm_modstamp:
             return "unchanged"
-        _mark_synced(row, values, now)  # same values, newer stamp (e.g. our own export)
+        _mark_synced(row, values, now)
+        return "restamped"
+    if not row.is_deleted and not set(changed) & mapper.writable_columns:
+        _apply(row, values, now)
         return "restamped"
     if changed_locally(row):
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
