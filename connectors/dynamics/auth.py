@@ -55,6 +55,8 @@ class TokenProvider:
             result = self._acquire()
         except requests.RequestException as exc:
             raise TransientError(f"authority unreachable: {describe_request_error(exc)}") from None
+        except msal.exceptions.MsalServiceError as exc:
+            raise _service_failure(exc) from None
         if "access_token" not in result:
             raise _failure(result)
         return result["access_token"]
@@ -101,6 +103,13 @@ def _skip_realm_discovery_for_ported_hosts(authority: str) -> None:
     parts = urllib.parse.urlsplit(authority)
     if parts.port not in (None, 443):
         msal.authority.Authority._domains_without_user_realm_discovery.add(parts.hostname)
+
+
+def _service_failure(exc: Exception) -> Exception:
+    """msal raises MsalServiceError("HTTP Error: 503") when the authority fails."""
+    if "HTTP Error: 5" in str(exc) or "HTTP Error: 429" in str(exc):
+        return TransientError(f"the authority answered {str(exc).split(': ', 1)[-1]}")
+    return AuthenticationFailed(f"the authority refused the request ({exc})")
 
 
 def _failure(result: dict) -> AuthenticationFailed:

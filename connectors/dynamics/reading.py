@@ -97,19 +97,19 @@ class Reader:
         return "$deltatoken" in query and query.get("$select", [""])[0].split(",") == selection.split(",")
 
     def _pages(self, url: str, fields, page_size: int, tracking: bool) -> Iterator[Page]:
+        """Pages in order; `cursor` is the next page's link, `bookmark` the delta link on
+        the last page. A tracked read is not ordered by modifiedon, so its watermark is
+        only given on its last page."""
         prefer = f"odata.maxpagesize={page_size}" + (",odata.track-changes" if tracking else "")
-        watermark = None
+        highest = None
         while url:
             body = self.client.get_json(url, headers={"Prefer": prefer})
             rows = [row for row in body.get("value", ()) if DELETED_CONTEXT not in row.get("@odata.context", "")]
-            watermark = self._watermark(rows, watermark)
+            highest = self._watermark(rows, highest)
             url = body.get("@odata.nextLink")
-            bookmark = None if url else body.get("@odata.deltaLink")
-            # A change-tracked read is not ordered by modifiedon: its stamp is only
-            # safe to store once the last page is in.
-            safe = watermark if not (tracking and url) else None
-            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=safe, cursor=url,
-                       bookmark=bookmark)
+            watermark = None if tracking and url else highest
+            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=watermark, cursor=url,
+                       bookmark=body.get("@odata.deltaLink"))
 
     def _watermark(self, rows: list[dict], current: datetime | None) -> datetime | None:
         if not self.entity.has_modified_on:
