@@ -56,10 +56,10 @@ class QueryEngine:
             raise KeyError(locator)
         chunk = cursor.rowids[position : position + batch_size]
         done = position + len(chunk) >= len(cursor.rowids)
+        # Cursors stay readable after the last page (two days since API v56), so a
+        # client may fetch a page again; the oldest are forgotten past MAX_CURSORS.
         body = {"totalSize": len(cursor.rowids), "done": done}
-        if done:
-            self.cursors.pop(locator, None)
-        else:
+        if not done:
             endpoint = "queryAll" if cursor.all_rows else "query"
             body["nextRecordsUrl"] = f"/services/data/v{version}/{endpoint}/{locator}-{position + len(chunk)}"
         body["records"] = self.records_json(cursor.plan, chunk, version)
