@@ -121,7 +121,8 @@ def plan_values(crm: CrmEnumeration, local: list[LocalValue], replace_all: bool,
     if not replace_all:
         return changes, []
     crm_values = {value.value for value in crm.values}
-    retired = [retire(value, rows_using(value.value)) for value in local if value.value not in crm_values]
+    local_only = [value for value in local if value.value not in crm_values]
+    retired = [retire(value, rows_using(value.value), len(crm.values) + n) for n, value in enumerate(local_only)]
     return changes + [c for c in retired if c.kinds], [c for c in retired if not c.kinds]
 
 
@@ -149,13 +150,13 @@ def kinds_of(before: LocalValue | None, after: LocalValue) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def retire(value: LocalValue, rows: int) -> ValueChange:
-    """A local-only value under Replace: removed, or deactivated when rows store it."""
+def retire(value: LocalValue, rows: int, position: int) -> ValueChange:
+    """A local-only value under Replace: removed, or deactivated (and placed after
+    the CRM's values) when rows store it."""
     if not rows:
         return ValueChange(value.value, (REMOVED,), value, None)
-    if value.active:
-        return ValueChange(value.value, (DEACTIVATED,), value, replace(value, active=False), rows)
-    return ValueChange(value.value, (), value, value, rows)
+    after = replace(value, active=False, position=position)
+    return ValueChange(value.value, kinds_of(value, after), value, after, rows)
 
 
 def planned_attributes(crm: CrmEnumeration, current: dict | None, account_id: int | None) -> dict[str, object]:

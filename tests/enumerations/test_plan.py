@@ -46,10 +46,11 @@ def test_with_replace_local_values_become_exactly_the_crm_ones_in_its_order():
 def test_replace_deactivates_a_local_only_value_rows_still_store_and_counts_them():
     result = plan_of(replace=True, rows=lambda value: 7 if value == "Shop" else 0)
     shop = next(c for c in result.changes if c.value == "Shop")
-    assert (shop.kinds, shop.after.active, shop.rows) == (("deactivated",), False, 7)
+    # Kept after the CRM's four values.
+    assert (shop.kinds, shop.after.active, shop.after.position, shop.rows) == (("deactivated", "reordered"), False, 4, 7)
     assert result.counts()["removed"] == 0 and result.counts()["rows_in_use"] == 7
     # Once inactive it is kept as it is: no change, still reported as in use.
-    again = plan_of(replace=True, local=[L("Shop", "In the shop", 9, active=False)], rows=lambda v: 7)
+    again = plan_of(replace=True, local=[L("Shop", "In the shop", 4, active=False)], rows=lambda v: 7)
     assert [c.value for c in again.changes if c.value == "Shop"] == []
     assert [(c.value, c.rows) for c in again.in_use] == [("Shop", 7)]
 
