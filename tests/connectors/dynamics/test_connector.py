@@ -357,14 +357,27 @@ def test_429_retry_after_is_honoured(dataverse_config, dataverse):
     assert dataverse.calls("GET contacts") == 2
 
 
-def test_service_protection_limit_is_waited_out(dynamics_connector, dataverse):
-    connector = dynamics_connector()
+def test_service_protection_limit_is_waited_out(dataverse_config, dataverse):
+    """Past the budget the connector sleeps for Retry-After (here the sleep also ends the window)."""
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        dataverse.set_service_protection(budget=2, window_seconds=30)
+
+    connector = DynamicsConnector(dataverse_config(), retry_policy=RetryPolicy(attempts=3), sleep=sleep)
     connector.test_connection()
-    dataverse.set_service_protection(budget=2, window_seconds=1)
+    dataverse.set_service_protection(budget=2, window_seconds=30)
     pages = list(connector.read(ReadRequest("contact", ("firstname",), page_size=2)))
     assert [len(page.records) for page in pages] == [2, 2, 2]
-    assert dataverse.calls("GET contacts") >= 4
-    assert connector.client.burst_remaining is not None
+    assert sleeps == [30.0]
+    assert dataverse.calls("GET contacts") == 4  # three pages, one of them twice
+    assert connector.client.burst_remaining == 0
+
+
+def test_password_credentials_work_without_a_client_secret(dynamics_connector, dataverse):
+    """As the reference product's resource-owner flow: client id, account and password only."""
+    assert dynamics_connector(auth_type="password", client_secret="").test_connection().ok
 
 
 @pytest.mark.parametrize("fault", [
