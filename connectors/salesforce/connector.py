@@ -98,6 +98,7 @@ class SalesforceConnector(Connector):
 
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
         start = parse_datetime(since) if isinstance(since, str) else since
+        self.client.sf  # log in: its answer tells the CRM's clock, which "now" must follow
         now = self.client.meter.server_now()
         start = start or now - timedelta(days=DELETE_LOG_DAYS)
         if now - start < timedelta(minutes=1):

@@ -77,7 +77,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         outcome = _merge(ctx, mapper, row, values, now)
         counts.unchanged += outcome in ("unchanged", "restamped")
         counts.updated += outcome in ("updated", "conflict")
-        counts.conflicts += outcome == "conflict"
+        counts.conflicts += outcome in ("conflict", "kept")
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
             update_columns |= set(values) | SYNC_COLUMNS
