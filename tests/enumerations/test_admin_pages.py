@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from tests.enumerations.conftest import NO_CHANGE
+from tests.enumerations.conftest import NO_CHANGE, wait_for
 from wizard.models import Enumeration, EnumerationSyncJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def console(client, superuser):
+def console(client, superuser, task_runner):
     client.force_login(superuser)
     return client
 
@@ -50,7 +50,7 @@ def test_sync_page_from_an_account_matches_plans_starts_and_shows_the_counts(crm
     assert plan.status_code == 200 and "Planned changes" in plan.content.decode()
     assert Enumeration.objects.count() == 0  # Next changes nothing
     started = console.post(url, form_data(lines, "start"))
-    job = EnumerationSyncJob.objects.get()
+    job = wait_for(EnumerationSyncJob.objects.get())
     assert started.status_code == 302 and started["Location"] == reverse("admin:wizard_enumeration_sync_job", args=[job.pk])
     assert (job.status, job.done, job.total, job.progress) == ("done", len(lines), len(lines), 100)
     assert sum(row["counts"]["added"] for row in job.results) == Enumeration.objects.values("values").count() - (
@@ -61,7 +61,7 @@ def test_sync_page_from_an_account_matches_plans_starts_and_shows_the_counts(crm
     assert status == {"status": "done", "progress": 100, "done": len(lines), "total": len(lines), "finished": True,
                       "error": ""}
     console.post(url, form_data(lines_of(console.get(url).content.decode()), "start"))
-    second = EnumerationSyncJob.objects.order_by("-id").first()
+    second = wait_for(EnumerationSyncJob.objects.order_by("-id").first())
     assert [(row["changed"], row["counts"]) for row in second.results] == [(False, NO_CHANGE)] * len(lines)
 
 
@@ -77,6 +77,7 @@ def test_sync_page_from_a_schema_lists_only_its_enumerations_and_skips_unchosen_
     plan = " ".join(console.post(url, form_data(lines, "plan", skip={"Loyalty_Program__c.Channels__c"})).content.decode().split())
     assert "4 added, 0 relabelled, 0 deactivated, 0 removed" in plan
     console.post(url, form_data(lines, "start", skip={"Loyalty_Program__c.Channels__c"}))
+    wait_for(EnumerationSyncJob.objects.get())
     assert list(Enumeration.objects.values_list("name", flat=True)) == ["loyaltyProgramTier"]
     changelist = console.get(reverse("admin:wizard_dataschema_changelist")).content.decode()
     assert url in changelist
