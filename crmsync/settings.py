@@ -160,6 +160,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "detect-vanished-runs": {"task": "workflows.detect_vanished_runs", "schedule": 60.0},
+}
+# A running run whose worker has not reported for this long is failed (its worker
+# vanished); the next run resumes from the last committed watermark.
+CRMSYNC_RUN_STALE_AFTER = int(env.os.environ.get("CRMSYNC_RUN_STALE_AFTER", "300"))
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Logging ----------------------------------------------------------------------

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.dynamics",
     "tests.fixtures.crm_accounts",
     "tests.fixtures.crm_drivers",
+    "tests.fixtures.celery_worker",
 ]
