@@ -5,6 +5,7 @@ control API for in-process tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from .data_api import API_PREFIX, DataApi
 from .errors import DataverseError
 from .identity import AadError, Identity
 from .limits import ServiceProtection
+from .metadata import EntityDef
 from .metadata_api import MetadataApi
 from .schema import GLOBAL_OPTION_SETS, demo_entities
 from .seed import seed_demo, seed_rows
@@ -91,12 +93,32 @@ class DataverseEmulator:
 
     # --- the control API (also served under /_emulator/) ----------------------
     def reset(self) -> None:
+        # In place: the metadata API and the store share this dict.
+        self.entities.clear()
+        self.entities.update(demo_entities())
         self.store = Store(self.entities)
         self.instrumentation.clear_faults()
         self.instrumentation.reset_counts()
         self.limits.configure(6000, 300)
         self.identity.token_lifetime = 3599
         self.oldest_delta_version = 0
+
+    # --- metadata, as a maker publishes a customization ----------------------------
+    def add_entity(self, definition: EntityDef) -> None:
+        """Publish a new table: EntityDefinitions lists it, its metadata, queries and
+        writes work at once. reset() returns to the demo environment without it."""
+        if definition.name in self.entities:
+            raise ValueError(f"the environment already has an entity named {definition.name}")
+        self.entities[definition.name] = definition
+        self.store.create_table(definition)
+
+    def set_attributes(self, entity: str, attributes) -> None:
+        """Republish an entity with these attributes (columns added, removed, or
+        changed, e.g. a longer MaxLength): its metadata shows them at once and rows
+        keep the values of the attributes that remain. reset() undoes it."""
+        definition = dataclasses.replace(self.entities[entity], attributes=tuple(attributes))
+        self.entities[entity] = definition
+        self.store.recreate_table(definition)
 
     def seed_demo(self) -> dict[str, int]:
         return seed_demo(self.store)

@@ -26,20 +26,38 @@ class Store:
         self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self.version = 1000
         self.clock = 0
-        self.columns = {entity.name: self._column_names(entity) for entity in entities.values()}
+        self.columns: dict[str, tuple[str, ...]] = {}
         self._create_tables()
 
     # --- schema ---------------------------------------------------------------
     def _create_tables(self) -> None:
         for entity in self.entities.values():
+            self.create_table(entity)
+        self.db.execute("CREATE TABLE _deleted (entity TEXT, id TEXT, version INTEGER, deleted_at INTEGER)")
+        self.db.execute("CREATE INDEX _deleted_version ON _deleted (entity, version)")
+
+    def create_table(self, entity: EntityDef) -> None:
+        """The table of an entity in `entities` (a new one, or a redefined one)."""
+        with self.lock:
+            self.columns[entity.name] = self._column_names(entity)
             self.db.execute(f"CREATE TABLE {column(entity.name)} ({', '.join(self._columns(entity))})")
             for name in (entity.primary_id, "modifiedon", "versionnumber", *self._key_columns(entity)):
                 if entity.attribute(name):
                     unique = "UNIQUE " if name == entity.primary_id else ""
                     self.db.execute(f"CREATE {unique}INDEX {column(entity.name + '_' + name)} "
                                     f"ON {column(entity.name)} ({column(name)})")
-        self.db.execute("CREATE TABLE _deleted (entity TEXT, id TEXT, version INTEGER, deleted_at INTEGER)")
-        self.db.execute("CREATE INDEX _deleted_version ON _deleted (entity, version)")
+
+    def recreate_table(self, entity: EntityDef) -> None:
+        """Rebuild an entity's table for its new attributes, keeping the values of
+        the attributes it still has (and the row order)."""
+        with self.lock:
+            kept = [name for name in self._column_names(entity) if name in self.columns[entity.name]]
+            names = ", ".join(column(name) for name in ['_rowid', *kept])
+            rows = self.db.execute(f"SELECT {names} FROM {column(entity.name)}").fetchall()
+            self.db.execute(f"DROP TABLE {column(entity.name)}")
+            self.create_table(entity)
+            marks = ", ".join("?" for _ in range(len(kept) + 1))
+            self.db.executemany(f"INSERT INTO {column(entity.name)} ({names}) VALUES ({marks})", rows)
 
     @staticmethod
     def _columns(entity: EntityDef) -> list[str]:

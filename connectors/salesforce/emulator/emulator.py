@@ -4,6 +4,7 @@ HTTP under /_emulator/ by `control.py`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from . import seed
 from .app import SalesforceApp
 from .auth import Credentials
 from .control import ControlApp
+from .schema import FieldDef, ObjectDef
 from .state import DEFAULT_VERSION, OrgState
 from .values import format_datetime
 
@@ -73,6 +75,22 @@ class SalesforceEmulator:
         from .ids import make_id
 
         return [make_id(prefix, first + i) for i in range(count)]
+
+    # --- metadata, as an administrator deploys it in Setup --------------------------------
+    def add_object(self, definition: ObjectDef) -> None:
+        """Deploy a new sObject (custom or standard-looking): describeGlobal lists it,
+        describe, queries and writes work on it at once. reset() forgets it."""
+        self.org.schema.add(definition)
+        self.org.store.create_table(definition)
+
+    def set_fields(self, object_name: str, fields: list[FieldDef]) -> None:
+        """Redeploy an object with this field list (fields added, removed, or changed,
+        e.g. a longer text): describe answers with it at once, records keep the values
+        of the fields that remain. reset() brings the demo definition back."""
+        current = self.org.schema.get(object_name)
+        definition = replace(current, fields=list(fields))
+        self.org.schema.replace(definition)
+        self.org.store.recreate_table(definition)
 
     # --- acting as a CRM user ----------------------------------------------------------
     def create(self, object_name: str, data: dict) -> str:

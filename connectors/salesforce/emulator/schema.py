@@ -94,6 +94,18 @@ class Schema:
     def get(self, name: str) -> ObjectDef | None:
         return self.objects.get(name.lower())
 
+    def add(self, obj: ObjectDef) -> None:
+        """Add a new sObject; its name and key prefix must both be free."""
+        if obj.name.lower() in self.objects or obj.key_prefix in self.by_prefix:
+            raise ValueError(f"the org already has an object named {obj.name} or with key prefix {obj.key_prefix}")
+        self.objects[obj.name.lower()] = obj
+        self.by_prefix[obj.key_prefix] = obj
+
+    def replace(self, obj: ObjectDef) -> None:
+        """Put a new definition (same name and key prefix) in place of an object's."""
+        self.objects[obj.name.lower()] = obj
+        self.by_prefix[obj.key_prefix] = obj
+
     def __iter__(self):
         return iter(self.objects.values())
 

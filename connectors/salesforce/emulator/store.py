@@ -47,6 +47,12 @@ class Store:
     # --- schema ------------------------------------------------------------------
     def _create_tables(self) -> None:
         for obj in self.schema:
+            self.create_table(obj)
+        self.db.execute("CREATE TABLE _delete_log (object TEXT, id TEXT, deleted TEXT)")
+        self.db.execute("CREATE INDEX _delete_log_idx ON _delete_log (object, deleted)")
+
+    def create_table(self, obj: ObjectDef) -> None:
+        with self.lock:
             columns = ", ".join(f"{quoted(f.name)} {column_type(f)}" for f in obj.fields)
             self.db.execute(f"CREATE TABLE {quoted(obj.name)} ({columns})")
             self.db.execute(f"CREATE UNIQUE INDEX {quoted(obj.name + '_id')} ON {quoted(obj.name)} (Id)")
@@ -54,8 +60,18 @@ class Store:
             for f in obj.fields:
                 if f.external_id or f.unique:
                     self.db.execute(f"CREATE INDEX {quoted(obj.name + '_' + f.name)} ON {quoted(obj.name)} ({quoted(f.name)})")
-        self.db.execute("CREATE TABLE _delete_log (object TEXT, id TEXT, deleted TEXT)")
-        self.db.execute("CREATE INDEX _delete_log_idx ON _delete_log (object, deleted)")
+
+    def recreate_table(self, obj: ObjectDef) -> None:
+        """Rebuild `obj`'s table for its new field list (rows read with SELECT * must
+        match it column for column), keeping the values of the fields it still has."""
+        with self.lock:
+            before = {row[1] for row in self.db.execute(f"PRAGMA table_info({quoted(obj.name)})")}
+            kept = ", ".join(quoted(f.name) for f in obj.fields if f.name in before)
+            rows = self.db.execute(f"SELECT {kept} FROM {quoted(obj.name)}").fetchall()
+            self.db.execute(f"DROP TABLE {quoted(obj.name)}")
+            self.create_table(obj)
+            marks = ", ".join("?" for f in obj.fields if f.name in before)
+            self.db.executemany(f"INSERT INTO {quoted(obj.name)} ({kept}) VALUES ({marks})", rows)
 
     # --- plumbing ----------------------------------------------------------------
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
