@@ -11,14 +11,27 @@ from rest_framework import serializers
 SYNC_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at")
 READ_ONLY_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "deleted_at", "last_synced_at")
 RESERVED_PARAMS = {"page", "page_size", "search", "ordering", "format"}
+# What people type in a query string; Django's own BooleanField only takes True/False/t/f/1/0.
+BOOLEAN_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
-def record_serializer_class(model: type[models.Model]) -> type[serializers.ModelSerializer]:
+class RecordSerializer(serializers.ModelSerializer):
+    """A row of a generated table. The sync's own columns are refused, not silently
+    ignored: a client writing them would otherwise believe it had."""
+
+    def validate(self, attrs):
+        refused = sorted(set(getattr(self, "initial_data", {})) & set(READ_ONLY_COLUMNS))
+        if refused:
+            raise serializers.ValidationError({name: ["read-only sync column"] for name in refused})
+        return attrs
+
+
+def record_serializer_class(model: type[models.Model]) -> type[RecordSerializer]:
     meta = type("Meta", (), {"model": model, "fields": "__all__", "read_only_fields": READ_ONLY_COLUMNS})
     from .enumeration_labels import serializer_attributes
 
     attributes = {"Meta": meta, **serializer_attributes(model)}  # the labels of enumerated values
-    return type(f"{model.__name__}RecordSerializer", (serializers.ModelSerializer,), attributes)
+    return type(f"{model.__name__}RecordSerializer", (RecordSerializer,), attributes)
 
 
 def filter_records(queryset, params) -> models.QuerySet:
@@ -34,7 +47,7 @@ def filter_records(queryset, params) -> models.QuerySet:
             errors[name] = ["no such column"]
             continue
         try:
-            queryset = queryset.filter(**{name: None if value == "" else field.to_python(value)})
+            queryset = queryset.filter(**{name: _typed(field, value)})
         except (ValidationError, ValueError, TypeError) as exc:
             errors[name] = list(getattr(exc, "messages", [str(exc)]))
     if errors:
@@ -47,3 +60,12 @@ def filter_records(queryset, params) -> models.QuerySet:
             condition |= Q(**{f"{name}__icontains": search})
         queryset = queryset.filter(condition)
     return queryset
+
+
+def _typed(field: models.Field, value: str):
+    """A query-string value as the column's Python type ("" is NULL)."""
+    if value == "":
+        return None
+    if isinstance(field, models.BooleanField) and value.lower() in BOOLEAN_WORDS:
+        return BOOLEAN_WORDS[value.lower()]
+    return field.to_python(value)
