@@ -123,4 +123,5 @@ class DataSchemaViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             serializer.save()
-        return Response(serializer.data)
+        row.refresh_from_db()  # the trigger stamped local_modstamp in the database
+        return Response(serializer_class(row).data)
