@@ -88,12 +88,20 @@ class DataSchemaSerializer(serializers.ModelSerializer):
         )
 
 
+class TypeChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(source="crm_name")
+    local = serializers.CharField()
+    crm = serializers.CharField()
+
+
 class GenerationOutcomeSerializer(serializers.Serializer):
     table = serializers.CharField(source="crm_name")
     action = serializers.CharField()
     schema = DataSchemaSerializer()
     added_fields = serializers.SerializerMethodField()
     removed_fields = serializers.ListField(source="drift.removed_fields", child=serializers.CharField())
+    # Reported, never applied: changing a column's type could lose data.
+    changed_types = TypeChangeSerializer(source="drift.changed_types", many=True)
 
     def get_added_fields(self, outcome) -> list[str]:
         return [f.name for f in outcome.drift.new_fields]
