@@ -51,6 +51,10 @@ def run(job: EnumerationSyncJob) -> EnumerationSyncJob:
     except (ConnectorError, UndecryptableSecret) as exc:
         logger.warning("enumeration sync %s of account %s failed: %s", job.pk, job.account.internal_name, exc)
         return _mark(job, status=Status.FAILED, error=f"CRM error: {exc}", finished_at=timezone.now())
+    except Exception as exc:
+        # Never leave the page polling a job that will not move again.
+        _mark(job, status=Status.FAILED, error=f"internal error: {type(exc).__name__}", finished_at=timezone.now())
+        raise
     return _mark(job, status=Status.DONE, finished_at=timezone.now())
 
 
