@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -75,11 +76,12 @@ class TableDescription:
     modstamp_field: str | None = None
     tracks_changes: bool = True
 
+    @cached_property
+    def _by_name(self) -> dict[str, FieldDescription]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> FieldDescription:
-        for candidate in self.fields:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
+        return self._by_name[name]
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ActivityContext:
     options: dict
     conflict_policy: str
     warnings: list[str] = field(default_factory=list)
+    _conflicts: list[str] = field(default_factory=list)
     _calls_at_start: int = 0
 
     def __post_init__(self) -> None:
@@ -63,6 +64,16 @@ class ActivityContext:
     def warn(self, message: str) -> None:
         self.warnings.append(message)
         self.log("warning: " + message)
+
+    def conflict(self, crm_id: str, side: str) -> None:
+        self._conflicts.append(f"{crm_id} ({side} wins)")
+
+    def flush_conflicts(self) -> None:
+        """One log line per page: every conflicting id, with the side that won."""
+        if self._conflicts:
+            self.log(f"{len(self._conflicts)} conflict(s), changed on both sides, policy {self.conflict_policy}: "
+                     + ", ".join(self._conflicts))
+            self._conflicts = []
 
     def check_cancelled(self) -> None:
         if Run.objects.filter(pk=self.run.pk, cancel_requested=True).exists():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
@@ -56,11 +57,18 @@ class Mapper:
 
     def check(self, values: dict) -> str | None:
         """Why these values cannot be stored, or None."""
+        fields = self._model_fields
         for column, value in values.items():
-            problem = check_value(self.model._meta.get_field(column), value)
+            if value is None:
+                continue
+            problem = check_value(fields[column], value)
             if problem:
                 return f"{column}: {problem}"
         return None
+
+    @cached_property
+    def _model_fields(self) -> dict[str, models.Field]:
+        return {f.column: f for f in self.model._meta.concrete_fields}
 
     def to_crm(self, row, writable: list[SchemaField]) -> dict:
         return {f.crm_name: to_crm_value(f, getattr(row, f.column_name)) for f in writable}

@@ -14,7 +14,7 @@ from connectors.services import redact
 from .models import Run
 
 logger = logging.getLogger("crmsync.workflows")
-MAX_LINE = 2000
+MAX_LINE = 200_000
 
 
 def append(run_id: int, message: str) -> None:

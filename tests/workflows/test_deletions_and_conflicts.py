@@ -66,7 +66,7 @@ def test_a_row_changed_on_both_sides_follows_the_conflict_policy(crm_account, cr
     run = run_now(wf)
     assert run.status == "succeeded", run.log
     assert counters(run, 0)["conflicts"] == 1
-    assert f"conflict on {target.crm_id}" in run.log
+    assert f"1 conflict(s), changed on both sides, policy {policy}: {target.crm_id} ({expected} wins)" in run.log
     winner = "Crm-Value" if expected == "crm" else "Local-Value"
     assert getattr(rows(schema).get(pk=target.pk), name) == winner
     assert crm.get(target.crm_id)[crm.name_field] == winner

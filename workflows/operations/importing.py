@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connectors.types import ReadRequest
 
-from .. import watermarks
+from .. import bulk_sql, watermarks
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
@@ -43,6 +43,7 @@ def run(ctx: ActivityContext) -> None:
         ctx.check_cancelled()
         with transaction.atomic():
             counts = apply_page(ctx, mapper, page.records)
+            ctx.flush_conflicts()
             if ids is None and (page.watermark or page.bookmark):
                 bookmark = bookmark.advanced(page.watermark, page.bookmark)
                 ctx.save_watermark(watermarks.dump(bookmark))
@@ -72,7 +73,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             continue
         row = existing.get(crm_id)
         if row is None:
-            creates.append(ctx.model(**values, is_deleted=False, last_synced_at=now, local_modstamp=now))
+            creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now})
             continue
         outcome = _merge(ctx, mapper, row, values, now)
         counts.unchanged += outcome in ("unchanged", "restamped")
@@ -82,10 +83,19 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             updates.append(row)
             update_columns |= set(values) | SYNC_COLUMNS
     counts.inserted = len(creates)
-    ctx.model.objects.bulk_create(creates, batch_size=1000)
-    if updates:
-        ctx.model.objects.bulk_update(updates, sorted(update_columns), batch_size=500)
+    for group in _same_keys(creates):
+        bulk_sql.insert(ctx.model, group)
+    columns = sorted(update_columns)
+    bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
     return counts
+
+
+def _same_keys(rows: list[dict]) -> list[list[dict]]:
+    """Rows grouped by their set of columns (records may lack unread fields)."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
 
 
 def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
@@ -103,7 +113,7 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
         return "restamped"
     if changed_locally(row):
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
-        ctx.log(f"conflict on {row.crm_id}: changed on both sides; {side} wins ({ctx.conflict_policy})")
+        ctx.conflict(row.crm_id, side)
         if side == LOCAL:
             return "kept"
         _apply(row, values, now)
