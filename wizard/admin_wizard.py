@@ -82,7 +82,8 @@ class ConfigurationWizard(SessionWizardView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_prefix(self, request, *args, **kwargs):
-        return f"configuration_wizard_{kwargs.get('account_pk', '')}"
+        # One wizard state per account: dispatch() has taken account_pk out of kwargs.
+        return f"configuration_wizard_{self.account.pk}"
 
     # --- the wizard's own cached knowledge --------------------------------------
     def token(self) -> str:
