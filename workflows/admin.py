@@ -44,10 +44,17 @@ class ActivityForm(forms.ModelForm):
         help_text="The operation's settings as a JSON object; {} for the defaults. " + "; ".join(
             f"{op.label}: {', '.join(defaults)}" for op, defaults in activity_options.DEFAULTS.items()) + ".")
 
+    position = forms.IntegerField(min_value=1, label="Order", help_text="Activities run in ascending order.")
+
     class Meta:
         model = Activity
         fields = ("position", "operation", "schema", "options")
-        labels = {"position": "Order", "schema": "Table"}
+        labels = {"schema": "Table"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # shown from 1; stored from 0 once renumbered
+            self.initial["position"] = self.instance.position + 1
 
     def clean_options(self) -> dict:
         options = self.cleaned_data.get("options")
@@ -161,7 +168,7 @@ class WorkflowAdmin(admin.ModelAdmin):
 
 
 def _renumber(workflow: Workflow) -> None:
-    """Order numbers become 0, 1, 2…: the engine runs activities by position."""
+    """Order numbers (from 1 in the form) become positions 0, 1, 2…, by which the engine runs them."""
     activities = list(workflow.activities.order_by("position", "id"))
     for position, activity in enumerate(activities):
         if activity.position != position:
@@ -180,20 +187,26 @@ class RunAdmin(admin.ModelAdmin):
     """Runs are written by the engine only: the console reads them."""
 
     change_form_template = "admin/workflows/run/change_form.html"
-    list_display = ("__str__", "workflow", "status", "trigger", "started_by", "started_at", "ended_at", "rows_in",
+    list_display = ("number", "workflow", "status", "trigger", "started_by", "started_at", "ended_at", "rows_in",
                     "rows_out", "rejects")
-    list_display_links = ("__str__",)
+    list_display_links = ("number",)
     list_filter = ("status", "trigger", "workflow")
     list_select_related = ("workflow", "started_by")
     date_hierarchy = "created_at"
-    fields = ("workflow", "status", "trigger", "started_by", "created_at", "started_at", "ended_at",
-              "heartbeat_at", "cancel_requested", "retry_of", "error")
-    readonly_fields = fields
+    fieldsets = [("Run", {"fields": (("workflow", "trigger", "started_by", "retry_of"),
+                                     ("created_at", "started_at", "ended_at", "heartbeat_at"),
+                                     ("status", "cancel_requested"), "error")})]
+    readonly_fields = ("workflow", "status", "trigger", "started_by", "created_at", "started_at", "ended_at",
+                       "heartbeat_at", "cancel_requested", "retry_of", "error")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
             rows_in=_rows(INBOUND), rows_out=_rows(OUTBOUND),
             rejected=Coalesce(Sum("activity_runs__rejected"), 0))
+
+    @admin.display(description="run", ordering="pk")
+    def number(self, run):
+        return f"Run {run.pk}"
 
     @admin.display(description="rows in", ordering="rows_in")
     def rows_in(self, run):

@@ -137,7 +137,7 @@ class RunPages:
             "rejects_shown": rejects[:REJECTS_ON_PAGE],
             "reject_count": rejects.count(),
             "may_operate": self.model_admin.may_operate(request, run),
-            "title": f"Run {run.pk} of {run.workflow}: {run.status}",
+            "title": f"Run {run.pk} of {run.workflow}",
         }
 
     def progress(self, request, pk):

@@ -76,9 +76,9 @@ def test_a_workflow_is_created_with_its_activities_in_order_and_its_schedule(sal
 
 def test_bad_options_and_a_bad_cron_expression_are_form_errors_and_save_nothing(salesforce_account, console):
     schema = generate(salesforce_account, "Contact")
-    data = workflow_form(salesforce_account, [(0, "export", schema, '{"mode": "sideways", "bogus": 1}'),
-                                              (1, "import", schema, "[1, 2]"),
-                                              (2, "import", schema, "{not json")], schedule="61 * * * *")
+    data = workflow_form(salesforce_account, [(1, "export", schema, '{"mode": "sideways", "bogus": 1}'),
+                                              (2, "import", schema, "[1, 2]"),
+                                              (3, "import", schema, "{not json")], schedule="61 * * * *")
     response = console.post(reverse("admin:workflows_workflow_add"), data)
     assert response.status_code == 200
     errors = response.context["inline_admin_formsets"][0].formset.errors
@@ -90,16 +90,30 @@ def test_bad_options_and_a_bad_cron_expression_are_form_errors_and_save_nothing(
     assert Workflow.objects.count() == 0 and PeriodicTask.objects.filter(name__startswith="workflow:").count() == 0
 
 
+def test_two_activities_with_one_order_number_or_none_at_all_are_refused(salesforce_account, console):
+    schema = generate(salesforce_account, "Contact")
+    twice = workflow_form(salesforce_account, [(1, "import", schema, "{}"), (1, "export", schema, "{}")])
+    response = console.post(reverse("admin:workflows_workflow_add"), twice)
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "Two activities have the same order number."]
+    none = console.post(reverse("admin:workflows_workflow_add"), workflow_form(salesforce_account, []))
+    assert none.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "A workflow needs at least one activity."]
+    assert Workflow.objects.count() == 0
+
+
 def test_a_changed_schedule_is_kept_in_step_and_blank_removes_it(salesforce_account, console):
     schema = generate(salesforce_account, "Contact")
     console.post(reverse("admin:workflows_workflow_add"), workflow_form(salesforce_account,
-                                                                          [(0, "import", schema, "{}")]))
+                                                                          [(1, "import", schema, "{}")]))
     wf = Workflow.objects.get()
     activity = wf.activities.get()
     change = workflow_form(salesforce_account, [], schedule="0 3 * * 1", **{
         "activities-TOTAL_FORMS": "1", "activities-INITIAL_FORMS": "1", "activities-0-id": str(activity.pk),
-        "activities-0-workflow": str(wf.pk), "activities-0-position": "0", "activities-0-operation": "import",
+        "activities-0-workflow": str(wf.pk), "activities-0-position": "1", "activities-0-operation": "import",
         "activities-0-schema": str(schema.pk), "activities-0-options": "{}"})
+    page = console.get(reverse("admin:workflows_workflow_change", args=[wf.pk])).content.decode()
+    assert 'name="activities-0-position" value="1"' in page  # order shown from 1, stored from 0
     assert console.post(reverse("admin:workflows_workflow_change", args=[wf.pk]), change).status_code == 302
     task = PeriodicTask.objects.get(name__startswith="workflow:")
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("0", "3", "1")
@@ -123,8 +137,7 @@ def test_run_now_starts_a_run_whose_page_shows_counters_log_and_progress(crm_acc
 
     assert messages == [f"Run {run.pk} of wf started."]
     page = response.content.decode()
-    assert f"<td>Import from the CRM</td><td>{crm.table}</td><td>succeeded</td>" in page
-    assert f'<progress max="100" value="100"' in page or f"{total} read" in page
+    assert f'<td>1. Import from the CRM ({crm.table})</td><td>succeeded</td>\n          <td><span title="total not known' in page
     assert f'<td class="num">{total}</td><td class="num">{total}</td><td class="num">0</td>' in page
     assert "run succeeded" in page and 'id="run-cancel"' not in page and "No rejects." in page
     assert "admin:workflows_run_progress" not in page and "fetch(" not in page  # an ended run is not polled
@@ -171,7 +184,7 @@ def test_an_active_run_page_polls_and_cancel_stops_a_queued_run_or_asks_a_runnin
     page = console.get(run_page(queued)).content.decode()
     progress_url = reverse("admin:workflows_run_progress", args=[queued.pk])
     assert 'id="run-cancel"' in page and f'var url = "{progress_url}"' in page
-    assert "<td>1</td><td>Import from the CRM</td><td>Contact</td><td>queued</td>" in page
+    assert "<td>1. Import from the CRM (Contact)</td><td>queued</td>" in page
     _, messages = post(console, reverse("admin:workflows_run_cancel", args=[queued.pk]))
     queued.refresh_from_db()
     assert (queued.status, queued.cancel_requested, messages) == (
@@ -213,6 +226,7 @@ def test_rejects_are_listed_downloaded_as_csv_with_formulas_defused_and_retried(
     page = console.get(run_page(run)).content.decode()
     assert f'<td><code>{refused.code}</code></td><td class="run-message">{escape(refused.message)}</td>' in page
     assert 'id="rejects-csv"' in page and 'id="retry-rejects"' in page
+    assert '<progress max="100" value="100" aria-label="Activity 1: 100%">100%</progress> 1 of 1' in page
 
     response = console.get(reverse("admin:workflows_run_rejects_csv", args=[run.pk]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
