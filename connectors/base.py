@@ -114,6 +114,12 @@ class Connector(abc.ABC):
         CRM field names with values in Python types (str, int, Decimal, bool, date,
         datetime, list for multi-select)."""
 
+    def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
+        """The lowest and highest modification stamps among the records `request`
+        would read, so that a large read can be split into stamp ranges read in
+        parallel; None when the CRM cannot tell cheaply or there is nothing to read."""
+        return None
+
     @abc.abstractmethod
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
         """Deletions since a watermark returned by an earlier DeletedPage."""

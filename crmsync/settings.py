@@ -160,6 +160,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The queue runs are sent to (and scheduled runs, through their periodic task).
+CRMSYNC_QUEUE = env.os.environ.get("CRMSYNC_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = CRMSYNC_QUEUE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
@@ -169,6 +172,17 @@ CELERY_BEAT_SCHEDULE = {
 # vanished); the next run resumes from the last committed watermark.
 CRMSYNC_RUN_STALE_AFTER = int(env.os.environ.get("CRMSYNC_RUN_STALE_AFTER", "300"))
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Cache (the wizard's table listing, shared by every web process) ------------
+CRMSYNC_CACHE_URL = env.os.environ.get("CRMSYNC_CACHE_URL", "")
+if CRMSYNC_CACHE_URL or CELERY_BROKER_URL.startswith("redis://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CRMSYNC_CACHE_URL or CELERY_BROKER_URL,
+            "KEY_PREFIX": "crmsync",
+        }
+    }
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {

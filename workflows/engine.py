@@ -1,11 +1,15 @@
-"""Running a workflow: one activity at a time, each in its own task, with the
-run's status, counters and log kept in the database as it goes."""
+"""Running a workflow: one activity at a time, each in its own task, a large
+import split into parts that several workers take at once; the run's status,
+counters and log are kept in the database as it goes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connectors.errors import ConnectorError, TransientError
@@ -13,9 +17,10 @@ from connectors.services import redact
 from wizard.live_models import model_for
 
 from . import options as activity_options
+from . import watermarks
 from .context import ActivityContext, Cancelled
 from .models import ACTIVE_STATUSES, Activity, ActivityRun, Reject, Run, RunStatus
-from .operations import deletions, exporting, importing
+from .operations import deletions, exporting, importing, parts
 from .runlog import append
 
 logger = logging.getLogger("crmsync.workflows")
@@ -28,68 +33,134 @@ OPERATIONS = {
 }
 
 
-def begin(run_id: int) -> bool:
-    """Mark a queued run running; False when it is no longer to be run."""
+@dataclass(frozen=True)
+class Step:
+    """What a run does after a task: go on to `position`, finish, stop, or wait
+    for `parts` of the current activity to be done by other tasks."""
+
+    kind: str  # "activity", "finish", "stop", "parts"
+    position: int | None = None
+    parts: tuple[parts.Part, ...] = ()
+
+
+STOP = Step("stop")
+
+
+def begin(run_id: int) -> Step:
+    """Mark a queued run running; then its first activity."""
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in ACTIVE_STATUSES:
-            return False
+            return STOP
         now = timezone.now()
         Run.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, started_at=run.started_at or now,
                                              heartbeat_at=now)
     append(run_id, f"run started ({run.trigger})")
-    return True
+    return next_step(run, -1)
 
 
-def run_activity(run_id: int, position: int) -> bool:
-    """Run one activity; False when the run must not go on."""
-    run = Run.objects.select_related("workflow__account").filter(pk=run_id).first()
-    if run is None or run.status != RunStatus.RUNNING:
-        return False
-    if run.cancel_requested:
-        return False
+def next_step(run: Run, position: int) -> Step:
+    following = run.workflow.activities.filter(position__gt=position).order_by("position").first()
+    return Step("activity", following.position) if following else Step("finish")
+
+
+def run_activity(run_id: int, position: int) -> Step:
+    """Run one activity (or plan its parts) and say what comes next."""
+    run = _running(run_id)
+    if run is None:
+        return STOP
     activity = Activity.objects.select_related("schema").filter(workflow=run.workflow, position=position).first()
     if activity is None:
-        return True
+        return next_step(run, position)
     activity_run = _activity_run(run, activity)
+    planned, warned = _guarded(run, activity_run, lambda ctx: OPERATIONS[activity.operation](ctx), activity)
+    if planned is False:
+        return STOP
+    if planned:
+        return Step("parts", position, tuple(planned))
+    _close_successfully(run, activity_run, warned)
+    return next_step(run, position)
+
+
+def run_part(run_id: int, position: int, part: parts.Part) -> Step:
+    """One part of a split import; the last part to finish settles the activity."""
+    run = _running(run_id)
+    if run is None:
+        return STOP
+    activity = Activity.objects.select_related("schema").get(workflow=run.workflow, position=position)
+    activity_run = ActivityRun.objects.get(run=run, position=position)
+    done, warned = _guarded(run, activity_run, lambda ctx: importing.run_part(ctx, part), activity)
+    if done is False:
+        return STOP
+    with transaction.atomic():
+        ActivityRun.objects.filter(pk=activity_run.pk).update(parts_done=F("parts_done") + 1)
+        activity_run = ActivityRun.objects.select_for_update().get(pk=activity_run.pk)
+        if activity_run.parts_done < activity_run.parts_total:
+            return STOP
+        _save_parts_watermark(activity, activity_run.parts_until)
+    _close_successfully(run, activity_run, warned)
+    return next_step(run, position)
+
+
+def _save_parts_watermark(activity: Activity, until: dt.datetime) -> None:
+    from .models import SyncState
+
+    SyncState.objects.update_or_create(activity=activity,
+                                       defaults={"watermark": watermarks.dump(watermarks.Bookmark(until, None))})
+
+
+def _running(run_id: int) -> Run | None:
+    run = Run.objects.select_related("workflow__account").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING or run.cancel_requested:
+        if run is not None and run.cancel_requested and run.status == RunStatus.RUNNING:
+            _cancel(run.pk, "run cancelled")
+        return None
+    return run
+
+
+def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> tuple[object, bool]:
+    """Run `work(ctx)`: its result and whether it warned; False as the result when
+    the run must stop (failed or cancelled)."""
     try:
         with run.workflow.account.connector() as connector:
-            _execute(run, activity, activity_run, connector)
+            ctx = _context(run, activity, activity_run, connector)
+            return work(ctx), bool(ctx.warnings)
     except Cancelled:
         _close_activity(activity_run, RunStatus.CANCELLED)
-        Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
-            status=RunStatus.CANCELLED, ended_at=timezone.now())
-        append(run_id, f"run cancelled during activity {position + 1}")
-        return False
+        _cancel(run.pk, f"run cancelled during activity {activity_run.position + 1}")
+        return False, False
     except TransientError:
         raise  # the task retries it with backoff; the watermark keeps what is done
     except Exception as exc:
         _fail(run, activity_run, exc)
-        return False
-    return True
+        return False, False
 
 
-def _activity_run(run: Run, activity: Activity) -> ActivityRun:
-    activity_run, _ = ActivityRun.objects.get_or_create(
-        run=run, position=activity.position,
-        defaults={"activity": activity, "operation": activity.operation, "status": RunStatus.RUNNING,
-                  "started_at": timezone.now()})
-    return activity_run
-
-
-def _execute(run: Run, activity: Activity, activity_run: ActivityRun, connector) -> None:
+def _context(run: Run, activity: Activity, activity_run: ActivityRun, connector) -> ActivityContext:
     schema = activity.schema
-    ctx = ActivityContext(
+    return ActivityContext(
         run=run, activity_run=activity_run, activity=activity, schema=schema, model=model_for(schema),
         connector=connector, options=activity_options.normalize(activity.operation, schema, activity.options),
         conflict_policy=run.workflow.conflict_policy,
     )
-    append(run.pk, f"activity {activity.position + 1}: {activity.get_operation_display()} ({schema.crm_name})")
-    OPERATIONS[activity.operation](ctx)
+
+
+def _activity_run(run: Run, activity: Activity) -> ActivityRun:
+    activity_run, created = ActivityRun.objects.get_or_create(
+        run=run, position=activity.position,
+        defaults={"activity": activity, "operation": activity.operation, "status": RunStatus.RUNNING,
+                  "started_at": timezone.now()})
+    if created:
+        append(run.pk, f"activity {activity.position + 1}: {activity.get_operation_display()} "
+                       f"({activity.schema.crm_name})")
+    return activity_run
+
+
+def _close_successfully(run: Run, activity_run: ActivityRun, warned: bool) -> None:
     activity_run.refresh_from_db()
-    status = RunStatus.PARTIAL if (activity_run.rejected or ctx.warnings) else RunStatus.SUCCEEDED
+    status = RunStatus.PARTIAL if (activity_run.rejected or warned) else RunStatus.SUCCEEDED
     _close_activity(activity_run, status)
-    append(run.pk, f"activity {activity.position + 1} {status}: " + _counter_text(activity_run))
+    append(run.pk, f"activity {activity_run.position + 1} {status}: " + _counter_text(activity_run))
 
 
 def _counter_text(activity_run: ActivityRun) -> str:
@@ -98,6 +169,12 @@ def _counter_text(activity_run: ActivityRun) -> str:
 
 def _close_activity(activity_run: ActivityRun, status: str) -> None:
     ActivityRun.objects.filter(pk=activity_run.pk).update(status=status, ended_at=timezone.now())
+
+
+def _cancel(run_id: int, message: str) -> None:
+    if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(status=RunStatus.CANCELLED,
+                                                                         ended_at=timezone.now()):
+        append(run_id, message)
 
 
 def _fail(run: Run, activity_run: ActivityRun, exc: Exception) -> None:

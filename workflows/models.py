@@ -129,6 +129,10 @@ class ActivityRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     conflicts = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
+    # A large import split into stamp ranges read by several workers at once.
+    parts_total = models.PositiveIntegerField(default=0)
+    parts_done = models.PositiveIntegerField(default=0)
+    parts_until = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,9 +9,11 @@ from .conditions import ConditionError, parse_conditions
 from .models import Operation
 
 CONVERSIONS = ("default", "date_only", "without_offset", "copy")
+MAX_PARALLEL = 16
 
 DEFAULTS = {
-    Operation.IMPORT: {"incremental": True, "fields": None, "filter": [], "population": None, "conversions": {}},
+    Operation.IMPORT: {"incremental": True, "fields": None, "filter": [], "population": None, "conversions": {},
+                       "parallel": 1},
     Operation.EXPORT: {"rows": "changed", "filter": [], "mode": "upsert", "key": None, "fields": None,
                        "all_or_none": False},
     Operation.IMPORT_DELETED: {"action": "flag"},
@@ -89,6 +91,9 @@ def _check_specific(operation, schema, options) -> dict:
                                     + ", ".join(CONVERSIONS)]}
         if not isinstance(options["incremental"], bool):
             return {"incremental": ["must be true or false"]}
+        if isinstance(options["parallel"], bool) or not isinstance(options["parallel"], int) \
+                or not 1 <= options["parallel"] <= MAX_PARALLEL:
+            return {"parallel": [f"must be a whole number from 1 to {MAX_PARALLEL}"]}
     if operation is Operation.EXPORT and options["key"] is not None:
         field = _live_fields(schema).get(options["key"])
         if field is None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from celery import chain
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from . import engine
@@ -55,11 +54,10 @@ def start_scheduled(workflow_id: int) -> Run | None:
 
 
 def run_chain(run: Run):
+    """The run's first task; each task sends the next step itself."""
     from . import tasks
 
-    positions = list(run.workflow.activities.values_list("position", flat=True))
-    steps = [tasks.begin_run.si(run.pk)] + [tasks.run_activity.si(run.pk, p) for p in positions]
-    return chain(*steps, tasks.finish_run.si(run.pk))
+    return tasks.begin_run.si(run.pk)
 
 
 def dispatch(run: Run) -> None:
@@ -67,7 +65,7 @@ def dispatch(run: Run) -> None:
     the page that started the run can show its progress."""
     signature = run_chain(run)
     if not settings.CRMSYNC_IN_PROCESS_TASKS:
-        signature.apply_async()
+        signature.apply_async(queue=settings.CRMSYNC_QUEUE)
     elif getattr(settings, "CRMSYNC_IN_PROCESS_SYNCHRONOUS", False):
         signature.apply()
     else:
@@ -79,7 +77,8 @@ def _apply_in_thread(signature) -> None:
     try:
         signature.apply()
     finally:
-        close_old_connections()
+        # This thread's connections die with it: close them rather than leak them.
+        connections.close_all()
 
 
 def cancel(run: Run) -> Run:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from celery.schedules import crontab
+from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -45,6 +46,7 @@ def sync_schedule(workflow: Workflow) -> PeriodicTask | None:
     task.crontab = crontab_row
     task.args = json.dumps([workflow.pk])
     task.enabled = workflow.enabled
+    task.queue = settings.CRMSYNC_QUEUE
     task.description = f"Runs workflow {workflow.name}"
     task.save()
     return task

@@ -1,38 +1,75 @@
-"""Celery tasks of a run: thin, ids only, each calling the engine. A run is the
-chain begin → one task per activity → finish."""
+"""Celery tasks of a run: thin, ids only, each calling the engine and then
+sending the run's next step (the next activity, the parts of a split import, or
+the end). Executed eagerly, the next step is executed eagerly too."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import group, shared_task
 
 from connectors.errors import TransientError
 
 from . import engine, runs
+from .operations.parts import Part
+
+RETRYING = dict(bind=True, acks_late=True, autoretry_for=(TransientError,), retry_backoff=5,
+                retry_backoff_max=300, retry_jitter=True, max_retries=5)
 
 
-@shared_task(name="workflows.begin_run", acks_late=True)
-def begin_run(run_id: int) -> bool:
-    return engine.begin(run_id)
+def _send(task, signature) -> None:
+    """The next step, on the queue this run came on (eagerly if this was eager)."""
+    if task.request.is_eager:
+        signature.apply()
+    else:
+        queue = (task.request.delivery_info or {}).get("routing_key")
+        signature.apply_async(queue=queue) if queue else signature.apply_async()
 
 
-@shared_task(
-    name="workflows.run_activity",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(TransientError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
-def run_activity(self, run_id: int, position: int) -> bool:
+def _go_on(task, run_id: int, step: engine.Step) -> None:
+    if step.kind == "activity":
+        _send(task, run_activity.si(run_id, step.position))
+    elif step.kind == "finish":
+        _send(task, finish_run.si(run_id))
+    elif step.kind == "parts":
+        parts = [import_part.si(run_id, step.position, p.start.isoformat(), p.end.isoformat(), p.last, p.first)
+                 for p in step.parts]
+        _send(task, group(parts))
+
+
+def _failing_after_retries(task, run_id: int, exc: Exception) -> None:
+    if task.request.retries >= task.max_retries:
+        engine.mark_failed(run_id, f"CRM error after {task.max_retries} retries: {exc}")
+        return
+    raise exc
+
+
+@shared_task(name="workflows.begin_run", bind=True, acks_late=True)
+def begin_run(self, run_id: int) -> str:
+    step = engine.begin(run_id)
+    _go_on(self, run_id, step)
+    return step.kind
+
+
+@shared_task(name="workflows.run_activity", **RETRYING)
+def run_activity(self, run_id: int, position: int) -> str:
     try:
-        return engine.run_activity(run_id, position)
+        step = engine.run_activity(run_id, position)
     except TransientError as exc:
-        if self.request.retries >= self.max_retries:
-            engine.mark_failed(run_id, f"CRM error after {self.max_retries} retries: {exc}")
-            return False
-        raise
+        _failing_after_retries(self, run_id, exc)
+        return "stop"
+    _go_on(self, run_id, step)
+    return step.kind
+
+
+@shared_task(name="workflows.import_part", **RETRYING)
+def import_part(self, run_id: int, position: int, start: str, end: str, last: bool, first: bool) -> str:
+    part = Part(Part.parse(start), Part.parse(end), last, first)
+    try:
+        step = engine.run_part(run_id, position, part)
+    except TransientError as exc:
+        _failing_after_retries(self, run_id, exc)
+        return "stop"
+    _go_on(self, run_id, step)
+    return step.kind
 
 
 @shared_task(name="workflows.finish_run", acks_late=True)

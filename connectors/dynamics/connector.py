@@ -113,6 +113,9 @@ class DynamicsConnector(Connector):
     def read(self, request: ReadRequest) -> Iterator[Page]:
         return Reader(self.client, self.entity(request.table)).read(request)
 
+    def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
+        return Reader(self.client, self.entity(request.table)).stamp_bounds(request)
+
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
         return Reader(self.client, self.entity(table)).read_deleted(since)
 

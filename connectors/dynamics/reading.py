@@ -61,6 +61,22 @@ class Reader:
             return request.conditions
         return (*request.conditions, Condition(MODIFIED_ON, Op.GE, request.since - OVERLAP))
 
+    def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
+        """Two one-row queries: the first and the last modifiedon in the read."""
+        if not self.entity.has_modified_on:
+            return None
+        ends = [self._edge(request, "asc"), self._edge(request, "desc")]
+        return None if None in ends else (ends[0], ends[1])
+
+    def _edge(self, request: ReadRequest, direction: str) -> datetime | None:
+        params = {"$select": MODIFIED_ON, "$orderby": f"{MODIFIED_ON} {direction}", "$top": "1"}
+        conditions = self._conditions(request)
+        if conditions:
+            params["$filter"] = FilterBuilder(self.entity.name, self.entity.attributes).build(conditions)
+        url = f"{self.client.api_url}/{self.entity.set_name}?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+        rows = self.client.get_json(url).get("value", [])
+        return from_wire(self.entity.attributes[MODIFIED_ON], rows[0].get(MODIFIED_ON)) if rows else None
+
     def _read_filtered(self, request: ReadRequest, fields, page_size: int, conditions) -> Iterator[Page]:
         params = {"$select": self._selection(fields)}
         if conditions:

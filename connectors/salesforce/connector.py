@@ -87,6 +87,19 @@ class SalesforceConnector(Connector):
         bulk_statement = soql.select(table, fields, request.conditions, since, ordered=False)
         yield from self.reader.pages(table, fields, statement, bulk_statement)
 
+    def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
+        """Two one-row queries: the first and the last SystemModstamp in the read."""
+        table = self.describe_table(request.table)
+        if not soql.table_has(table, "SystemModstamp"):
+            return None
+        statement = soql.select(table, ["SystemModstamp"], request.conditions, self._start_of(request.since))
+        low = self.client.query(statement + " LIMIT 1", 200)["records"]
+        descending = statement.replace("ORDER BY SystemModstamp, Id", "ORDER BY SystemModstamp DESC, Id DESC")
+        high = self.client.query(descending + " LIMIT 1", 200)["records"]
+        if not low or not high:
+            return None
+        return parse_datetime(low[0]["SystemModstamp"]), parse_datetime(high[0]["SystemModstamp"])
+
     def _start_of(self, since: datetime | None) -> datetime | None:
         """The watermark minus the overlap, so changes committed late are not missed."""
         return since - timedelta(seconds=self.options.overlap_seconds) if since else None

@@ -105,3 +105,26 @@ def test_a_second_run_request_while_one_is_active_answers_409_with_its_id(crm_ac
     assert all(a.json()["run"] == run_id for a in answers[1:])
     assert finished(Run.objects.get(pk=run_id)).status == "succeeded"
     assert admin_api.post(f"/api/workflows/{wf.pk}/run/").status_code == 202
+
+
+def test_two_workers_share_one_large_import_and_get_the_same_rows(salesforce_account, salesforce_emulator,
+                                                                   celery_workers):
+    """Split into stamp ranges, read by two worker processes at once; the result is
+    the CRM's table row for row, and the next incremental run starts after it."""
+    from tests.fixtures.crm_drivers import SalesforceDriver
+
+    crm = SalesforceDriver(salesforce_emulator)
+    crm.generate(12_000)
+    schema = generate(salesforce_account, crm.table)
+    wf = workflow(salesforce_account, schema, ("import", {"parallel": 4}))
+    celery_workers.start()
+    celery_workers.start()
+    run = finished(runs.start_run(wf, trigger="api"))
+    assert run.status == "succeeded", run.log
+    activity = run.activity_runs.get()
+    assert (activity.parts_total, activity.parts_done) == (4, 4)
+    assert "split into 4 parts" in run.log
+    assert local_rows(schema, crm) == crm_rows(crm, schema)
+    assert rows(schema).count() == crm.count()
+    again = finished(runs.start_run(wf, trigger="api"))
+    assert again.activity_runs.get().inserted == 0

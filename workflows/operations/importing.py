@@ -13,6 +13,8 @@ from .. import bulk_sql, watermarks
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
+from ..models import ActivityRun
+from . import parts
 from ..mapping import Mapper
 from ..rejects import reject_local
 
@@ -39,12 +41,45 @@ def run(ctx: ActivityContext) -> None:
     )
     ctx.log(f"import {ctx.schema.crm_name}: " + (f"changes since {since}" if since else "all records")
             + (f", {len(ids)} ids from the local population" if ids else ""))
+    if ids is None and options["parallel"] > 1:
+        split = _split(ctx, request)
+        if split:
+            return split
+    _read_pages(ctx, mapper, request, bookmark if ids is None else None)
+    return None
+
+
+def _split(ctx: ActivityContext, request: ReadRequest) -> list[parts.Part] | None:
+    """Stamp ranges for parallel parts, recorded on the activity run; None to read
+    in one go (no stamps, or too few to split)."""
+    if not ctx.schema.modstamp_field:
+        return None
+    bounds = ctx.connector.stamp_bounds(request)
+    if bounds is None or bounds[0] >= bounds[1]:
+        return None
+    planned = parts.plan(bounds[0], bounds[1], ctx.options["parallel"])
+    if len(planned) < 2:
+        return None
+    ActivityRun.objects.filter(pk=ctx.activity_run.pk).update(parts_total=len(planned), parts_until=bounds[1])
+    ctx.log(f"split into {len(planned)} parts by {ctx.schema.modstamp_field}, read in parallel")
+    return planned
+
+
+def run_part(ctx: ActivityContext, part: parts.Part) -> None:
+    """One range of a split import; no watermark here (the last part sets it)."""
+    mapper = Mapper.build(ctx.schema, ctx.model, ctx.options["fields"], ctx.options["conversions"])
+    request = ReadRequest(table=ctx.schema.crm_name, fields=tuple(mapper.crm_names),
+                          conditions=tuple(parse_conditions(ctx.schema, ctx.options["filter"])))
+    _read_pages(ctx, mapper, parts.part_request(request, part, ctx.schema.modstamp_field), None)
+
+
+def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark) -> None:
     for page in ctx.connector.read(request):
         ctx.check_cancelled()
         with transaction.atomic():
             counts = apply_page(ctx, mapper, page.records)
             ctx.flush_conflicts()
-            if ids is None and (page.watermark or page.bookmark):
+            if bookmark is not None and (page.watermark or page.bookmark):
                 bookmark = bookmark.advanced(page.watermark, page.bookmark)
                 ctx.save_watermark(watermarks.dump(bookmark))
             ctx.add(counts)
