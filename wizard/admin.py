@@ -3,10 +3,11 @@ configuration wizard, the definition as JSON and the rows of each table."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -24,7 +25,7 @@ ROWS_PER_PAGE = 50
 class SchemaFieldInline(admin.TabularInline):
     model = SchemaField
     fields = ("crm_name", "label", "crm_type", "type", "column_name", "nullable", "read_only", "external_id",
-              "references", "enumeration_key", "removed_from_crm")
+              "references", "enumeration_key", "removed_from_crm", "remove_link")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -32,6 +33,13 @@ class SchemaFieldInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="")
+    def remove_link(self, field):
+        """Fields gone from the CRM keep their column until an administrator removes it."""
+        if not field.removed_from_crm:
+            return ""
+        return format_html('<a href="{}">remove column…</a>', f"../fields/{field.pk}/remove/")
 
 
 @admin.register(DataSchema)
@@ -70,8 +78,25 @@ class DataSchemaAdmin(admin.ModelAdmin):
             path("wizard/<int:account_pk>/", wrap(wizard), name="wizard_configuration"),
             path("<int:pk>/rows/", wrap(self.rows_view), name="wizard_dataschema_rows"),
             path("<int:pk>/definition/", wrap(self.definition_view), name="wizard_dataschema_definition"),
+            path("<int:pk>/fields/<int:field_pk>/remove/", wrap(self.remove_field_view),
+                 name="wizard_dataschema_remove_field"),
         ]
         return own + super().get_urls()
+
+    def remove_field_view(self, request, pk, field_pk):
+        """Confirm, then drop the column of a field gone from the CRM, with its data."""
+        schema = get_object_or_404(DataSchema, pk=pk)
+        field = get_object_or_404(SchemaField, pk=field_pk, schema=schema, removed_from_crm=True)
+        if not self.has_change_permission(request, schema):
+            raise PermissionDenied
+        if request.method == "POST":
+            generation.remove_field(field)
+            messages.success(request, f"Column {field.column_name} and its data were removed from {schema.table_name}.")
+            return redirect(reverse("admin:wizard_dataschema_change", args=[schema.pk]))
+        context = {**self.admin_site.each_context(request), "title": f"Remove column {field.column_name}?",
+                   "schema": schema, "field": field, "opts": self.model._meta,
+                   "rows_with_data": model_for(schema).objects.exclude(**{field.column_name: None}).count()}
+        return TemplateResponse(request, "admin/wizard/dataschema/remove_field.html", context)
 
     def definition_view(self, request, pk):
         schema = get_object_or_404(DataSchema, pk=pk)
