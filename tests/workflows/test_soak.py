@@ -2,12 +2,14 @@
 two-way Contact workflow keeps both sides identical field by field while the CRM
 and local SQL keep changing records, through an injected fault and a worker kill."""
 
+import datetime as dt
 import os
 import random
 import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from crmsync.celery import app
@@ -41,10 +43,11 @@ def change_both_sides(crm, schema, rng: random.Random, cycle: int) -> None:
 def fire(wf) -> Run:
     """Let beat fire the every-minute schedule now, and wait for the run."""
     task = schedules.sync_schedule(wf)
-    task.last_run_at = None
+    task.last_run_at = timezone.now() - dt.timedelta(minutes=5)
     task.save()
     seen = set(Run.objects.filter(workflow=wf).values_list("pk", flat=True))
     scheduler = DatabaseScheduler(app=app, lazy=False)
+    scheduler.tick()
     scheduler.tick()
     run = wait_for(lambda: Run.objects.filter(workflow=wf).exclude(pk__in=seen).first(), timeout=30)
     return finished(run)
