@@ -20,7 +20,7 @@ ENTITY_EXPAND = ("Attributes,Keys($select=LogicalName,KeyAttributes),"
                  "ManyToOneRelationships($select=ReferencingAttribute,ReferencedEntity,"
                  "ReferencingEntityNavigationPropertyName)")
 OPTION_CASTS = ("PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
-                "StatusAttributeMetadata")
+                "StatusAttributeMetadata", "BooleanAttributeMetadata")
 MODIFIED_ON = "modifiedon"
 
 
@@ -100,11 +100,18 @@ def _enumeration(entity: EntityInfo, cast: str, item: dict) -> Enumeration:
     values = tuple(EnumerationValue(value=str(option["Value"]), label=user_label(option.get("Label")),
                                     labels=all_labels(option.get("Label")),
                                     valid_for=(str(option["State"]),) if is_status and "State" in option else ())
-                   for option in option_set.get("Options") or ())
+                   for option in _options(option_set))
     return Enumeration(key=f"{entity.name}.{item['LogicalName']}", label=user_label(option_set.get("DisplayName")),
                        values=values, multi_select=cast == "MultiSelectPicklistAttributeMetadata",
                        global_name=option_set.get("Name") if option_set.get("IsGlobal") else None,
                        controlling_field="statecode" if is_status else None, restricted=True)
+
+
+def _options(option_set: dict) -> list[dict]:
+    """A two-option Boolean's set has FalseOption and TrueOption instead of Options."""
+    if "Options" in option_set:
+        return option_set.get("Options") or []
+    return [option_set[name] for name in ("FalseOption", "TrueOption") if option_set.get(name)]
 
 
 class _AsResponse:

@@ -65,7 +65,7 @@ def describe_attribute(entity: str, attribute: dict, primary_id: str, key_attrib
         createable=creatable, updateable=updatable, primary_key=name == primary_id,
         external_id=name in key_attributes, unique=name == primary_id or name in key_attributes,
         references=tuple(attribute.get("Targets") or ()) if kind in LOOKUP_TYPES else (),
-        enumeration=f"{entity}.{name}" if kind in ENUM_TYPES else None,
+        enumeration=f"{entity}.{name}" if kind in ENUM_TYPES or kind == "Boolean" else None,
     )
 
 

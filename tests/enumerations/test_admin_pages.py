@@ -43,7 +43,10 @@ def test_sync_page_from_an_account_matches_plans_starts_and_shows_the_counts(crm
     url = reverse("admin:wizard_enumeration_sync_account", args=[crm_account.pk])
     page = console.get(url).content.decode()
     lines = lines_of(page)
-    assert len(lines) == {"salesforce": 12, "dynamics": 16}[crm_account.crm_type]
+    # Dynamics: 16 option sets and the two-option Boolean contact.donotemail.
+    assert len(lines) == {"salesforce": 12, "dynamics": 17}[crm_account.crm_type]
+    if crm_account.crm_type == "dynamics":
+        assert "contact.donotemail" in [crm for crm, _ in lines]
     assert 'id="id_form-0-replace"' in page and '<option value="no" selected>No</option>' in page
     assert 'for="id_form-0-enumeration"' in page  # every input has its label
     plan = console.post(url, form_data(lines, "plan"))

@@ -62,8 +62,11 @@ def test_dynamics_option_sets_arrive_with_translations_state_status_and_global_s
 
     generate_demo_schemas(dynamics_account)
     mappings = all_mappings(admin_api, dynamics_account)
-    assert len(mappings) == 16
+    assert len(mappings) == 17  # 16 option sets and the two-option Boolean contact.donotemail
     first = by_crm(sync(admin_api, dynamics_account, *mappings)["results"])
+    donotemail = Enumeration.objects.get(source_key="contact.donotemail")
+    assert [(v.value, v.label, v.labels.get("1036")) for v in donotemail.values.order_by("position")] == [
+        ("0", "No", "Non"), ("1", "Yes", "Oui")]
     assert (first["account.cr8a1_segment"]["created"], first["contact.cr8a1_segment"]["created"]) == (True, False)
     segment = Enumeration.objects.get(name="cr8a1Segment")
     assert segment.global_name == "cr8a1_segment"

@@ -137,6 +137,8 @@ def test_enumerations_of_several_tables_come_in_one_batch_call(dynamics_connecto
     assert [(v.value, v.valid_for) for v in status.values] == [("1", ("0",)), ("2", ("0",)), ("3", ("1",)),
                                                               ("4", ("2",)), ("5", ("2",))]
     assert enumerations["contact.preferredcontactmethodcode"].global_name is None
+    donotemail = enumerations["contact.donotemail"]  # a two-option Boolean with its own labels
+    assert [(v.value, v.label, v.labels["1036"]) for v in donotemail.values] == [("0", "No", "Non"), ("1", "Yes", "Oui")]
 
 
 # --- reading -----------------------------------------------------------------------------------
