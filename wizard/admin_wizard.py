@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from formtools.wizard.views import SessionWizardView
@@ -78,6 +79,10 @@ class ConfigurationWizard(SessionWizardView):
     admin_site = None
 
     def dispatch(self, request, *args, account_pk, **kwargs):
+        # Every step calls the CRM with the account's credentials and the last one
+        # creates tables: only for users who may add schemas.
+        if not request.user.has_perm("wizard.add_dataschema"):
+            raise PermissionDenied
         self.account = get_object_or_404(ExternalAccount, pk=account_pk)
         return super().dispatch(request, *args, **kwargs)
 
