@@ -128,3 +128,19 @@ def test_two_workers_share_one_large_import_and_get_the_same_rows(salesforce_acc
     assert rows(schema).count() == crm.count()
     again = finished(runs.start_run(wf, trigger="api"))
     assert again.activity_runs.get().inserted == 0
+
+
+def test_a_run_cancelled_mid_import_stops_between_pages_and_the_next_run_completes(crm_account, crm, admin_api,
+                                                                                    celery_workers):
+    crm.generate(12_000)
+    schema = generate(crm_account, crm.table)
+    wf = workflow(crm_account, schema, ("import", {}))
+    celery_workers.start()
+    run = runs.start_run(wf, trigger="api")
+    wait_for(lambda: run.activity_runs.filter(read__gte=2000).exists())
+    assert admin_api.post(f"/api/runs/{run.pk}/cancel/").status_code == 200
+    run = finished(run)
+    assert run.status == "cancelled" and "cancelled during activity 1" in run.log
+    assert rows(schema).count() < crm.count()
+    assert finished(runs.start_run(wf, trigger="api")).status == "succeeded"
+    assert local_rows(schema, crm) == crm_rows(crm, schema)
