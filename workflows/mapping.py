@@ -113,7 +113,9 @@ def _check_decimal(field: models.DecimalField, value) -> str | None:
         number = Decimal(str(value))
     except InvalidOperation:
         return f"{value!r} is not a number"
-    digits_before = len(number.quantize(Decimal(1)).as_tuple().digits) if number else 0
+    # As the database will store it: rounded to the column's scale first.
+    whole = int(abs(number.quantize(Decimal(1).scaleb(-field.decimal_places))))
+    digits_before = len(str(whole)) if whole else 0
     if digits_before > field.max_digits - field.decimal_places:
         return f"{value} does not fit numeric({field.max_digits},{field.decimal_places})"
     return None
