@@ -121,3 +121,10 @@ def test_dashboard_loads_nothing_from_the_network(console, activity):
     page = console.get("/admin/").content.decode()
     assert not re.search(r'(src|href)="https?://', page)
     assert not re.search(r"<script[^>]*\bsrc=", page.split('id="dashboard"', 1)[1])
+
+
+def test_dashboard_of_a_fresh_install_says_there_is_nothing_yet(console):
+    page = console.get("/admin/").content.decode()
+    assert "No external account yet." in page and "No workflow yet." in page
+    for chart in ("chart-rows", "chart-api-calls"):
+        assert "no runs yet" in page.split(f'id="{chart}">', 1)[1].split("</figure>", 1)[0]
