@@ -197,3 +197,14 @@ def expected_for_staff_without_permissions(url: str, method: str, response) -> b
     if url in STAFF_PAGES:
         return status in (200, 302, 405)
     return status in (302, 403, 404, 405)
+
+
+def test_a_viewer_of_accounts_can_neither_test_them_nor_open_the_wizard(objects, staff_viewer):
+    """view_externalaccount shows accounts; using their credentials needs more."""
+    account = objects["account_pk"]
+    api = client_for(staff_viewer)
+    assert api.get(f"/api/external-accounts/{account}/").status_code == 200
+    assert api.post(f"/api/external-accounts/{account}/test/").status_code == 403
+    assert client_for(staff_viewer).get(f"/admin/wizard/dataschema/wizard/{account}/").status_code == 403
+    tested = client_for(staff_viewer).post(f"/admin/connectors/externalaccount/{account}/test-connection/")
+    assert tested.status_code in (302, 403)
