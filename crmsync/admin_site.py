@@ -14,7 +14,7 @@ class CrmsyncAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         from . import dashboard  # imports models: not at module load, the site is built before apps are ready
 
-        return super().index(request, {**dashboard.context(), **(extra_context or {})})
+        return super().index(request, {**dashboard.context(request.user), **(extra_context or {})})
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
