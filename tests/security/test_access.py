@@ -36,6 +36,9 @@ API_MODELS = {
     "workflows": "workflows.workflow",
     "runs": "workflows.run",
 }
+# Distinctive names: a page that shows them to someone without permission leaks data.
+ACCOUNT_NAME = "Walked-Account-7731"
+WORKFLOW_NAME = "Walked-Workflow-7731"
 PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 
 
@@ -81,10 +84,10 @@ def concrete(pattern: str, objects: dict) -> str:
 @pytest.fixture
 def objects(superuser):
     account = ExternalAccount.objects.create(
-        name="Walk", internal_name="walk", crm_type="salesforce", server_url="https://sf.example.invalid"
+        name=ACCOUNT_NAME, internal_name="walk", crm_type="salesforce", server_url="https://sf.example.invalid"
     )
     schema = generation.generate(account, [note()])[0].schema
-    workflow = Workflow.objects.create(name="wf", internal_name="wf", account=account)
+    workflow = Workflow.objects.create(name=WORKFLOW_NAME, internal_name="wf", account=account)
     Activity.objects.create(workflow=workflow, position=0, operation="import", schema=schema, options={})
     Run.objects.create(workflow=workflow, status="succeeded", trigger="test")
     job = EnumerationSyncJob.objects.create(account=account)
@@ -184,6 +187,11 @@ def expected_for_outsider(url: str, response, api_status: int) -> bool:
     return login_redirect(response)
 
 
+def shows_data(response) -> bool:
+    content = response.content.decode(errors="replace")
+    return ACCOUNT_NAME in content or WORKFLOW_NAME in content
+
+
 def expected_for_staff_without_permissions(url: str, method: str, response) -> bool:
     status = response.status_code
     if url in STAFF_API_PAGES:
@@ -195,7 +203,7 @@ def expected_for_staff_without_permissions(url: str, method: str, response) -> b
     if url == "/admin/logout/" and method == "POST":
         return status == 200
     if url in STAFF_PAGES:
-        return status in (200, 302, 405)
+        return status in (200, 302, 405) and not shows_data(response)
     return status in (302, 403, 404, 405)
 
 
