@@ -72,3 +72,18 @@ def test_a_record_the_crm_refuses_becomes_a_reject_with_the_crms_code_and_the_re
     assert reject.payload[crm.name_field] is None
     bad.refresh_from_db()
     assert bad.crm_id is None
+
+
+def test_an_upsert_by_key_updates_rows_without_a_key_by_their_crm_id_and_rejects_the_unmatchable(crm_account, crm):
+    schema, importer, _ = two_way(crm_account, crm)
+    run_now(importer)
+    exporter = workflow(crm_account, schema, ("export", {"key": crm.key_field}), name="by-key")
+    Model = rows(schema).model
+    key, name = column(schema, crm.key_field), column(schema, crm.name_field)
+    known = rows(schema).filter(**{f"{key}__isnull": True}).first() or rows(schema).first()
+    Model.objects.filter(pk=known.pk).update(**{key: None, name: "No-Key-But-Known"})
+    Model.objects.create(**{name: "No-Key-Unknown"})
+    out = run_now(exporter)
+    assert counters(out) == {"read": 2, "updated": 1, "rejected": 1}, out.log
+    assert crm.get(known.crm_id)[crm.name_field] == "No-Key-But-Known"
+    assert Reject.objects.get(run=out).code == "CRMSYNC_MISSING_KEY"

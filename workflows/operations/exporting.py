@@ -66,12 +66,16 @@ def _writable(mapper: Mapper, creating: bool) -> list:
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
     key = ctx.options["key"]
     if key:
+        # By the key where the row has one; rows without it that the CRM already
+        # knows are updated by their CRM id; the others cannot be matched.
         key_column = ctx.schema.fields.get(crm_name=key).column_name
-        ready = [r for r in chunk if getattr(r, key_column) not in (None, "")]
+        keyed = [r for r in chunk if getattr(r, key_column) not in (None, "")]
+        by_id = [r for r in chunk if r not in keyed and r.crm_id]
         for row in chunk:
-            if row not in ready:
+            if row not in keyed and not row.crm_id:
                 _reject_missing_key(ctx, row, key)
-        _send(ctx, mapper, ready, WriteMode.UPSERT, key, creating=True)
+        _send(ctx, mapper, keyed, WriteMode.UPSERT, key, creating=True)
+        _send(ctx, mapper, by_id, WriteMode.UPDATE, None, creating=False)
         return
     _send(ctx, mapper, [r for r in chunk if r.crm_id], WriteMode.UPDATE, None, creating=False)
     _send(ctx, mapper, [r for r in chunk if not r.crm_id], WriteMode.CREATE, None, creating=True)
