@@ -172,9 +172,15 @@ def _close_activity(activity_run: ActivityRun, status: str) -> None:
 
 
 def _cancel(run_id: int, message: str) -> None:
-    if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(status=RunStatus.CANCELLED,
-                                                                         ended_at=timezone.now()):
+    _settle(run_id, message, status=RunStatus.CANCELLED)
+
+
+def _settle(run_id: int, message: str, **changes) -> None:
+    """End an active run with `changes`, its last log line written first, so that
+    whoever sees the final status also sees why."""
+    if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).exists():
         append(run_id, message)
+    Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(ended_at=timezone.now(), **changes)
 
 
 def _fail(run: Run, activity_run: ActivityRun, exc: Exception) -> None:
@@ -195,8 +201,7 @@ def finish(run_id: int) -> str:
         return run.status
     statuses = set(run.activity_runs.values_list("status", flat=True))
     status = _final_status(run, statuses)
-    Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(status=status, ended_at=timezone.now())
-    append(run_id, f"run {status}")
+    _settle(run_id, f"run {status}", status=status)
     return status
 
 
@@ -211,6 +216,4 @@ def _final_status(run: Run, statuses: set[str]) -> str:
 
 
 def mark_failed(run_id: int, message: str) -> None:
-    Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
-        status=RunStatus.FAILED, error=message[:5000], ended_at=timezone.now())
-    append(run_id, message)
+    _settle(run_id, message, status=RunStatus.FAILED, error=message[:5000])
