@@ -6,7 +6,6 @@ import copy
 import pytest
 
 from tests.workflows.helpers import generate, rows
-from workflows.models import Run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,6 @@ and local SQL keep changing records, through an injected fault and a worker kill
 import datetime as dt
 import os
 import random
-import time
 
 import pytest
 from django.db import connection

@@ -9,7 +9,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import auth, bulk, rest_composite, rest_meta, rest_query, rest_records
-from .responses import ApiError, json_response
+from .responses import ApiError
 
 DATA = "/services/data/v<version>"
 GET, POST, PATCH, PUT, DELETE = ["GET"], ["POST"], ["PATCH"], ["PUT"], ["DELETE"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from . import values
 from .soql_parser import parse
 from .soql_sql import Compiler, Plan
-from .store import Store, quoted
+from .store import Store
 
 MAX_CURSORS = 500
 

@@ -154,7 +154,7 @@ class Compiler:
     def includes(self, node: Includes) -> str:
         sql, f, _ = self.resolve(node.field, node.pos)
         if f.type != "multipicklist":
-            raise SoqlError("INVALID_FIELD", f"includes or excludes operator only valid on multipicklist field", self.soql, node.pos)
+            raise SoqlError("INVALID_FIELD", "includes or excludes operator only valid on multipicklist field", self.soql, node.pos)
         self.params.append("|".join(str(value.value) for value in node.values))
         test = f"sf_includes({sql}, ?)"
         return f"NOT {test}" if node.negate else test

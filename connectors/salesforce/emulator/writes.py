@@ -166,7 +166,7 @@ class Writer:
         if normalized[:3] != target.key_prefix:
             raise RecordError("FIELD_INTEGRITY_EXCEPTION", f"field integrity exception: unknown ({f.label}: id value of incorrect type: {value})", [f.name])
         if self.store.get(target.name, normalized) is None:
-            raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", [f.name])
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [f.name])
         return normalized
 
     def check_unique(self, obj: ObjectDef, f: FieldDef, value, existing: dict | None) -> None:

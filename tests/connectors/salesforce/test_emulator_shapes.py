@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceAuthenticationFailed, SalesforceExpiredSession, SalesforceMalformedRequest, SalesforceRefusedRequest,
