@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from . import options as activity_options
 from . import runs, schedules
 from .admin_views import RunPages, run_link
 from .models import Activity, Operation, Run, Workflow
+from .template_forms import FromTemplateForm
 
 INBOUND = (Operation.IMPORT, Operation.IMPORT_DELETED)
 OUTBOUND = (Operation.EXPORT, Operation.DELETE)
@@ -147,8 +149,24 @@ class WorkflowAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
-        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run")]
+        from_template = self.admin_site.admin_view(self.from_template_view)
+        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run"),
+               path("from-template/", from_template, name="workflows_workflow_from_template")]
         return own + super().get_urls()
+
+    def from_template_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = FromTemplateForm(request.POST or None, initial={"account": request.GET.get("account"),
+                                                                "template": request.GET.get("template")})
+        if request.method == "POST" and form.is_valid():
+            workflow = form.create()
+            if workflow is not None:
+                messages.success(request, f"Workflow “{workflow}” created from a template: “Run now” starts it.")
+                return redirect(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "New workflow from template"}
+        return TemplateResponse(request, "admin/workflows/workflow/from_template.html", context)
 
     def run_now_view(self, request, pk):
         workflow = get_object_or_404(Workflow, pk=pk)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import runs
-from .models import ActivityRun, Run
+from .models import ActivityRun, Run, RunStatus
 
 REJECTS_ON_PAGE = 100
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 LOG_CHARS = 100_000
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +44,8 @@ def duration_text(seconds: int) -> str:
 def activity_progress(activity_run: ActivityRun) -> dict:
     total = activity_run.total
     percent = min(100, round(100 * activity_run.read / total)) if total else (100 if total == 0 else None)
+    if activity_run.status in FINISHED:  # an incremental read does not know its total: full once it has ended
+        percent = 100
     return {
         "number": activity_run.position + 1,
         "operation": activity_run.get_operation_display(),

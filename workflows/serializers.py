@@ -11,6 +11,7 @@ from wizard.models import DataSchema
 
 from . import options as activity_options
 from . import schedules
+from . import templates as workflow_templates
 from .models import Activity, ActivityRun, ConflictPolicy, Operation, Reject, Run, Workflow
 
 
@@ -160,3 +161,30 @@ class RejectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reject
         fields = ("id", "activity_run", "local_key", "crm_id", "code", "message", "fields", "payload", "created_at")
+
+
+class WorkflowTemplateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    activities = serializers.SerializerMethodField()
+
+    def get_activities(self, template) -> list[dict]:
+        return [{"operation": str(operation), **given} for operation, given in template.activities]
+
+
+class FromTemplateSerializer(serializers.Serializer):
+    """{"template": "two-way-contacts", "account": 1, "schema": 5, "name": "", "schedule": ""}"""
+
+    template = serializers.ChoiceField(choices=[(t.key, t.name) for t in workflow_templates.TEMPLATES])
+    account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.all())
+    schema = serializers.PrimaryKeyRelatedField(queryset=DataSchema.objects.select_related("account"))
+    name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    schedule = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["schema"].account_id != attrs["account"].pk:
+            raise serializers.ValidationError({"schema": [f"{attrs['schema']} belongs to another account."]})
+        attrs["template"] = workflow_templates.get(attrs["template"])
+        del attrs["account"]
+        return attrs

@@ -11,8 +11,10 @@ from crmsync.pagination import Pagination
 from crmsync.permissions import StaffActionPermission
 
 from . import runs, schedules
+from . import templates as workflow_templates
 from .models import Run, Workflow
-from .serializers import RejectSerializer, RunSerializer, WorkflowSerializer
+from .serializers import (FromTemplateSerializer, RejectSerializer, RunSerializer, WorkflowSerializer,
+                          WorkflowTemplateSerializer)
 
 RunStarted = inline_serializer("RunStarted", {"run": serializers.IntegerField()})
 RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(), "run": serializers.IntegerField()})
@@ -25,6 +27,24 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)
         workflow.delete()
+
+    @extend_schema(responses=WorkflowTemplateSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def templates(self, request):
+        """The ready-made workflows "from-template" can create."""
+        return Response(WorkflowTemplateSerializer(workflow_templates.TEMPLATES, many=True).data)
+
+    @extend_schema(request=FromTemplateSerializer, responses={201: WorkflowSerializer})
+    @action(detail=False, methods=["post"], url_path="from-template")
+    def from_template(self, request):
+        """Create a workflow from a template on a generated schema (e.g. the account's Contact)."""
+        given = FromTemplateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            workflow = workflow_templates.create_workflow(**given.validated_data)
+        except workflow_templates.TemplateError as exc:
+            return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
     @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
