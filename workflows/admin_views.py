@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from crmsync.durations import duration_text
+
 from . import runs
 from .models import ActivityRun, Run, RunStatus
 
@@ -34,11 +36,6 @@ def run_link(run: Run) -> str:
 def elapsed(run: Run) -> int:
     start = run.started_at or run.created_at
     return max(0, int(((run.ended_at or timezone.now()) - start).total_seconds()))
-
-
-def duration_text(seconds: int) -> str:
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
 
 
 def activity_progress(activity_run: ActivityRun) -> dict:

@@ -5,16 +5,11 @@ the project's emulators. Every step leaves a screenshot under test-artefacts/bro
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 
-from crmsync.celery import app
 from tests.fixtures.services import in_ci
 
 CHROMIUM = os.environ.get("CRMSYNC_CHROMIUM", "/usr/bin/chromium")
@@ -111,26 +106,6 @@ def screenshot(tab, name: str) -> Path:
     shots.append(path)
     print(f"screenshot: {path}")
     return path
-
-
-@pytest.fixture
-def task_worker():
-    """Runs and enumeration syncs go to a worker: with a broker (CI: Redis) a Celery
-    worker thread takes them; without one they run in-process already."""
-    if app.conf.task_always_eager:
-        yield None
-        return
-    # The worker thread's database connection must not outlive the test database.
-    task_postrun.connect(close_thread_connection)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_thread_connection)
-
-
-def close_thread_connection(**_):
-    connections.close_all()
 
 
 def horizontal_overflow(tab) -> int:

@@ -101,7 +101,12 @@ def run_wizard(tab, account: ExternalAccount) -> None:
 
 
 def finish_generation(tab) -> None:
-    expect(tab.locator("ul.messagelist")).to_contain_text("Generated Contact", timeout=60_000)
+    """The generation page polls its job: the bar fills, elapsed time runs, each table is reported."""
+    expect(tab.locator("#generation-status")).to_have_text("Done", timeout=60_000)
+    expect(tab.locator("#generation-progress")).to_have_attribute("value", "100")
+    expect(tab.locator("#generation-elapsed")).to_have_text(re.compile(r"^\d+:\d\d:\d\d$"))
+    expect(tab.locator("#generation-results li")).to_have_count(len(SALESFORCE_TABLES))
+    expect(tab.locator("#generation-results")).to_contain_text("Generated Contact")
 
 
 def synchronize_enumerations(tab, account: ExternalAccount) -> None:
@@ -180,7 +185,7 @@ def see_dashboard(tab) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_administrator_reaches_a_two_way_contact_sync_with_rejects_and_charts(
-        console, salesforce_emulator, dataverse_server, dataverse, task_worker):
+        console, salesforce_emulator, dataverse_server, dataverse, task_runner):
     screenshot(console, "home")
     salesforce = create_salesforce_account(console, salesforce_emulator)
     create_dynamics_account(console, dataverse_server, dataverse)
