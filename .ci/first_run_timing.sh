@@ -45,8 +45,7 @@ def api(method, path, **kw):
 
 account = next(a for a in api("GET", "external-accounts/")["results"] if a["internal_name"] == "sf-demo")
 print("test connection:", api("POST", f"external-accounts/{account['id']}/test/")["detail"])
-schema = api("POST", f"external-accounts/{account['id']}/schemas/", json={"tables": ["Contact"]})
-schema_id = (schema["results"] if isinstance(schema, dict) and "results" in schema else schema)[0]["id"]
+schema_id = api("POST", f"external-accounts/{account['id']}/schemas/", json={"tables": ["Contact"]})[0]["schema"]["id"]
 workflow = api("POST", "workflows/from-template/", json={"template": "two-way-contacts", "account": account["id"],
                                                          "schema": schema_id})
 run = api("POST", f"workflows/{workflow['id']}/run/")["run"]

@@ -45,6 +45,8 @@ class Command(BaseCommand):
 
     def serve(self, addr: str, emulators) -> None:
         """Serve until Ctrl-C (SIGINT) or SIGTERM, then stop everything started here."""
+        # SIGINT too: a shell starting us in the background hands it down ignored.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         children = [] if settings.CRMSYNC_IN_PROCESS_TASKS else self.start_children()
         try:
