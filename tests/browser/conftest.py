@@ -82,10 +82,12 @@ def page(request, chromium, live_server, transactional_db):
     assert not errors, f"JavaScript errors on the console: {errors}"
 
 
-def log_in(tab, user) -> None:
+def log_in(tab, user, shoot: bool = False) -> None:
     tab.goto("/admin/login/")
     tab.get_by_label("Username").fill(user.username)
     tab.get_by_label("Password").fill(PASSWORD)
+    if shoot:
+        screenshot(tab, "login")
     tab.get_by_role("button", name="Log in").click()
     tab.wait_for_url("**/admin/")
 

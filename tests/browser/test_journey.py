@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from connectors.dynamics.emulator import credentials as dynamics_demo
 from connectors.models import ExternalAccount
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from wizard.enumeration_models import Enumeration
 from wizard.live_models import model_for
 from wizard.models import DataSchema
@@ -185,7 +185,9 @@ def see_dashboard(tab) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_administrator_reaches_a_two_way_contact_sync_with_rejects_and_charts(
-        console, salesforce_emulator, dataverse_server, dataverse, task_runner):
+        page, admin_user, salesforce_emulator, dataverse_server, dataverse, task_runner):
+    console = page
+    log_in(console, admin_user, shoot=True)
     screenshot(console, "home")
     salesforce = create_salesforce_account(console, salesforce_emulator)
     create_dynamics_account(console, dataverse_server, dataverse)
