@@ -5,8 +5,8 @@ and Airbyte's source-salesforce reading Contact to a file.
 Each peer runs from its own virtualenv (pinned in peers_env, created on first use)
 inside a mount namespace whose /etc/hosts sends login.salesforce.com to the
 emulator, logs in with the OAuth refresh_token grant and then calls the
-instance_url it is given. Discovery runs first, unmeasured (a user does it once,
-as crmsync's wizard does); the measured run is the import itself.
+instance_url it is given. Discovery runs first and is reported apart (a user runs
+it once, as crmsync's wizard describes once); the measured run is the import.
 
     python -m tests.benchmarks.peers --n 10000
 """
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import psycopg2
 
 from . import peers_env as env
+from .peers_env import PeerFailed
 from .peers_measure import Measured, run_measured
 
 SINGER = "tap-salesforce → target-postgres"
@@ -34,15 +35,15 @@ SINGER_SCHEMA = "peer_singer"
 
 # --- shared set-up ---------------------------------------------------------------------
 class PeerRun:
-    """The files one peer run needs under `workdir`, and the login host while
-    it lasts. Use as a context manager."""
+    """The files of one peer run under `workdir`/`name`, and the login host while
+    it lasts (a context manager)."""
 
     def __init__(self, emulator, workdir: Path, name: str):
         self.emulator = emulator
         self.dir = Path(workdir) / name
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._login = None
         self.discovery: Measured | None = None
+        self._login = None
 
     def __enter__(self) -> PeerRun:
         self._login = env.login_host(self.emulator, self.dir / "login-tls")
@@ -63,11 +64,12 @@ class PeerRun:
 
     def popen(self, argv: list[str], log: str, namespaced: bool = True, **kwargs) -> subprocess.Popen:
         command = env.in_namespace(argv, self.hosts) if namespaced else argv
-        return subprocess.Popen(command, env=self.environment, stderr=(self.dir / log).open("wb"), **kwargs)
+        with (self.dir / log).open("wb") as stderr:
+            return subprocess.Popen(command, env=self.environment, stderr=stderr, **kwargs)
 
     def discover(self, argv: list[str], out: str) -> Path:
-        """Run the peer's discovery to completion, stdout to the file `out`; its
-        time and calls are kept apart from the import's in `self.discovery`."""
+        """Run the peer's discovery, stdout to the file `out`; its time and calls
+        are kept apart from the import's, in `self.discovery`."""
         path = self.dir / out
 
         def start():
@@ -76,16 +78,36 @@ class PeerRun:
 
         self.discovery = run_measured(self.emulator, start)
         if self.discovery.returncodes != [0]:
-            raise PeerFailed(f"discovery exited {self.discovery.returncodes[0]}: {self.tail('discover.log')}")
+            said = self.tail(out) or self.tail("discover.log")  # Airbyte reports errors on stdout
+            raise PeerFailed(f"discovery exited {self.discovery.returncodes[0]}: {said}")
         return path
 
-    def tail(self, log: str, lines: int = 5) -> str:
-        text = (self.dir / log).read_text(errors="replace").strip().splitlines()
-        return " | ".join(text[-lines:])
+    def import_(self, start, logs: list[str], outputs: list[str]) -> Measured:
+        """The measured import: `start()` launches the processes writing `logs`
+        (stderr) and `outputs` (stdout, "" when piped on)."""
+        measured = run_measured(self.emulator, start)
+        failed = [f"{log} exited {code}: {self.tail(log) or self.tail(out)}"
+                  for log, out, code in zip(logs, outputs, measured.returncodes) if code]
+        if failed:
+            raise PeerFailed("; ".join(failed))
+        return measured
+
+    def tail(self, name: str, lines: int = 3) -> str:
+        """The last lines of a log or output file, cut to a readable length."""
+        path = self.dir / name
+        text = path.read_text(errors="replace").strip().splitlines() if name and path.is_file() else []
+        errors = [message for message in map(trace_error, text[-20:]) if message]
+        return errors[-1] if errors else " | ".join(text[-lines:])[-1500:]
 
 
-class PeerFailed(Exception):
-    pass
+def trace_error(line: str) -> str | None:
+    """The message of an Airbyte TRACE error line (Airbyte reports errors on stdout)."""
+    if not line.startswith('{"type":"TRACE"'):
+        return None
+    try:
+        return json.loads(line)["trace"]["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def credentials(emulator) -> dict:
@@ -94,16 +116,28 @@ def credentials(emulator) -> dict:
             "refresh_token": sorted(creds.refresh_tokens)[0]}
 
 
-def result(tool: str, run: PeerRun, measured: Measured | None, rows: int, error: str | None, versions: list[str]) -> dict:
-    """The figures of the import; discovery's apart, for the record."""
-    discovery = run.discovery
-    return {"tool": tool, "wall_s": measured.wall_s if measured else None,
-            "api_calls": measured.api_calls if measured else None,
-            "peak_rss_mb": measured.peak_rss_mb if measured else None, "rows": rows, "error": error,
-            "calls_by_endpoint": measured.calls if measured else {},
-            "discovery": {"wall_s": discovery.wall_s, "api_calls": discovery.api_calls, "calls_by_endpoint": discovery.calls}
-            if discovery else None,
-            "versions": versions}
+def measured_result(tool: str, versions: list[str], n: int, body) -> dict:
+    """Run `body()` → (run, measured, rows) and shape the result; any failure,
+    installation and login host included, becomes the result's `error`."""
+    run = measured = None
+    try:
+        run, measured, rows = body()
+        error = short_count(rows, n)
+    except (PeerFailed, OSError, psycopg2.Error) as failed:
+        rows, error = None, f"{type(failed).__name__}: {failed}"
+    discovery = run.discovery if run else None
+    return {
+        "tool": tool, "wall_s": measured and measured.wall_s, "api_calls": measured and measured.api_calls,
+        "peak_rss_mb": measured and measured.peak_rss_mb, "rows": rows, "error": error,
+        "calls_by_endpoint": measured.calls if measured else {},
+        "discovery": discovery and {"wall_s": discovery.wall_s, "api_calls": discovery.api_calls,
+                                    "calls_by_endpoint": discovery.calls},
+        "versions": versions,
+    }
+
+
+def short_count(rows: int, n: int) -> str | None:
+    return None if rows == n else f"{rows} rows landed, {n} expected"
 
 
 # --- Singer ----------------------------------------------------------------------------
@@ -127,68 +161,60 @@ def target_config(pg_dsn: str) -> dict:
 
 
 def reset_schema(pg_dsn: str, schema: str) -> None:
-    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+    connection = psycopg2.connect(pg_dsn)
+    with connection, connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     connection.close()
 
 
 def landed_rows(pg_dsn: str, schema: str, stream: str) -> int:
     """Rows in the table the target made for `stream` (its name, any case)."""
-    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+    connection = psycopg2.connect(pg_dsn)
+    with connection, connection.cursor() as cursor:
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND lower(table_name) = lower(%s)",
                        (schema, stream))
         found = cursor.fetchone()
-        if found is None:
-            return 0
-        cursor.execute(f'SELECT count(*) FROM "{schema}"."{found[0]}"')
-        count = cursor.fetchone()[0]
+        count = 0
+        if found:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{found[0]}"')
+            count = cursor.fetchone()[0]
     connection.close()
     return count
 
 
 def run_singer(emulator, n: int, pg_dsn: str, workdir) -> dict:
     """tap-salesforce (api_type REST) piped into meltanolabs target-postgres,
-    loading Contact into the schema peer_singer of `pg_dsn`."""
+    loading the emulator's `n` Contacts into the schema peer_singer of `pg_dsn`
+    (dropped first)."""
+    versions = [env.TAP_SALESFORCE.requirement, env.TARGET_POSTGRES.requirement]
+    return measured_result(SINGER, versions, n, lambda: singer_import(emulator, pg_dsn, Path(workdir)))
+
+
+def singer_import(emulator, pg_dsn: str, workdir: Path):
     tap, target = env.ensure_installed(env.TAP_SALESFORCE), env.ensure_installed(env.TARGET_POSTGRES)
-    measured = None
     with PeerRun(emulator, workdir, "singer") as run:
         config = run.write_json("tap-config.json", {**credentials(emulator), "start_date": START_DATE, "api_type": "REST",
                                                     "select_fields_by_default": True})
-        try:
-            discovered = run.discover([str(tap), "--config", str(config), "--discover"], "discovered.json")
-            catalog = run.write_json("catalog.json", select_stream(json.loads(discovered.read_text()), OBJECT))
-            target_cfg = run.write_json("target-config.json", target_config(pg_dsn))
-            reset_schema(pg_dsn, SINGER_SCHEMA)
+        discovered = run.discover([str(tap), "--config", str(config), "--discover"], "discovered.json")
+        catalog = run.write_json("catalog.json", select_stream(json.loads(discovered.read_text()), OBJECT))
+        target_cfg = run.write_json("target-config.json", target_config(pg_dsn))
+        reset_schema(pg_dsn, SINGER_SCHEMA)
 
-            def start():
-                tap_process = run.popen([str(tap), "--config", str(config), "--properties", str(catalog)], "tap.log",
-                                        stdout=subprocess.PIPE)
-                target_process = run.popen([str(target), "--config", str(target_cfg)], "target.log", namespaced=False,
-                                           stdin=tap_process.stdout, stdout=subprocess.DEVNULL)
-                tap_process.stdout.close()  # the target owns the pipe now
-                return [tap_process, target_process]
+        def start():
+            tap_process = run.popen([str(tap), "--config", str(config), "--properties", str(catalog)], "tap.log",
+                                    stdout=subprocess.PIPE)
+            target_process = run.popen([str(target), "--config", str(target_cfg)], "target.log", namespaced=False,
+                                       stdin=tap_process.stdout, stdout=subprocess.DEVNULL)
+            tap_process.stdout.close()  # the target owns the pipe now
+            return [tap_process, target_process]
 
-            measured = run_measured(emulator, start)
-            error = failure(run, measured, ["tap.log", "target.log"])
-        except PeerFailed as failed:
-            error = str(failed)
-        rows = landed_rows(pg_dsn, SINGER_SCHEMA, OBJECT)
-    versions = [env.TAP_SALESFORCE.requirement, env.TARGET_POSTGRES.requirement]
-    return result(SINGER, run, measured, rows, error or short_count(rows, n), versions)
-
-
-def failure(run: PeerRun, measured: Measured, logs: list[str]) -> str | None:
-    failed = [f"{log} (exit {code}): {run.tail(log)}" for log, code in zip(logs, measured.returncodes) if code]
-    return "; ".join(failed) or None
-
-
-def short_count(rows: int, n: int) -> str | None:
-    return None if rows == n else f"{rows} rows landed, {n} expected"
+        measured = run.import_(start, ["tap.log", "target.log"], ["", ""])
+    return run, measured, landed_rows(pg_dsn, SINGER_SCHEMA, OBJECT)
 
 
 # --- Airbyte ---------------------------------------------------------------------------
 def configured_catalog(discovered: Path, stream: str) -> dict:
-    """The stream from `discover`'s CATALOG message, full refresh to a file."""
+    """The stream from `discover`'s CATALOG message, read in full refresh."""
     for line in discovered.read_text().splitlines():
         message = json.loads(line) if line.startswith("{") else {}
         if message.get("type") == "CATALOG":
@@ -198,32 +224,32 @@ def configured_catalog(discovered: Path, stream: str) -> dict:
 
 
 def record_lines(path: Path) -> int:
+    """AirbyteMessages of type RECORD in the output (one JSON message a line)."""
     with path.open("rb") as lines:
-        return sum(1 for line in lines if line.startswith(b'{"type": "RECORD"') or b'"type":"RECORD"' in line[:20])
+        return sum(1 for line in lines if line.startswith((b'{"type":"RECORD"', b'{"type": "RECORD"')))
 
 
 def run_airbyte(emulator, n: int, workdir) -> dict:
-    """airbyte-source-salesforce `read` of Contact, its AirbyteMessages to a file."""
+    """airbyte-source-salesforce `read` of the emulator's `n` Contacts, its
+    messages to a file."""
+    return measured_result(AIRBYTE, [env.SOURCE_SALESFORCE.requirement], n, lambda: airbyte_read(emulator, Path(workdir)))
+
+
+def airbyte_read(emulator, workdir: Path):
     source = env.ensure_installed(env.SOURCE_SALESFORCE)
-    measured, rows = None, 0
     with PeerRun(emulator, workdir, "airbyte") as run:
         config = run.write_json("config.json", {**credentials(emulator), "start_date": START_DATE, "is_sandbox": False})
-        try:
-            discovered = run.discover([str(source), "discover", "--config", str(config)], "discovered.jsonl")
-            catalog = run.write_json("catalog.json", configured_catalog(discovered, OBJECT))
-            output = run.dir / "records.jsonl"
+        discovered = run.discover([str(source), "discover", "--config", str(config)], "discovered.jsonl")
+        catalog = run.write_json("catalog.json", configured_catalog(discovered, OBJECT))
+        output = run.dir / "records.jsonl"
 
-            def start():
-                with output.open("wb") as stdout:
-                    return [run.popen([str(source), "read", "--config", str(config), "--catalog", str(catalog)], "read.log",
-                                      stdout=stdout)]
+        def start():
+            with output.open("wb") as stdout:
+                return [run.popen([str(source), "read", "--config", str(config), "--catalog", str(catalog)], "read.log",
+                                  stdout=stdout)]
 
-            measured = run_measured(emulator, start)
-            error = failure(run, measured, ["read.log"])
-            rows = record_lines(output)
-        except PeerFailed as failed:
-            error = str(failed)
-    return result(AIRBYTE, run, measured, rows, error or short_count(rows, n), [env.SOURCE_SALESFORCE.requirement])
+        measured = run.import_(start, ["read.log"], ["records.jsonl"])
+    return run, measured, record_lines(output)
 
 
 # --- command line ----------------------------------------------------------------------
@@ -239,26 +265,34 @@ def table(results: list[dict], n: int) -> str:
     return "\n".join(lines)
 
 
+def run_both(n: int, pg_dsn: str, workdir: Path) -> list[dict]:
+    """A fresh emulator holding `n` generated Contacts, then each peer on it."""
+    from connectors.salesforce.emulator import SalesforceEmulator
+
+    emulator = SalesforceEmulator(workdir / "emulator-tls", bulk_delay=0.05).start()
+    try:
+        emulator.reset(demo=False)
+        emulator.generate(OBJECT, n)
+        return [run_singer(emulator, n, pg_dsn, workdir), run_airbyte(emulator, n, workdir)]
+    finally:
+        emulator.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the Singer and Airbyte Salesforce peers against the emulator")
     parser.add_argument("--n", type=int, default=10_000, help="Contacts to generate")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/crmsync", help="PostgreSQL for target-postgres")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the peers' files and logs here (else a temp dir)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
-    from connectors.salesforce.emulator import SalesforceEmulator
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crmsync-peers-"))
-    emulator = SalesforceEmulator(workdir / "emulator-tls", bulk_delay=0.05).start()
-    try:
-        emulator.reset(demo=False)
-        emulator.generate(OBJECT, args.n)
-        results = [run_singer(emulator, args.n, args.pg, workdir), run_airbyte(emulator, args.n, workdir)]
-    finally:
-        emulator.stop()
+    if args.workdir:
+        results = run_both(args.n, args.pg, args.workdir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="crmsync-peers-") as workdir:
+            results = run_both(args.n, args.pg, Path(workdir))
     print(table(results, args.n))
     if args.json:
-        args.json.write_text(json.dumps({"n": args.n, "results": results}, indent=1))
+        args.json.write_text(json.dumps({"n": args.n, "results": results}, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

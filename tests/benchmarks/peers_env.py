@@ -21,6 +21,10 @@ LOGIN_HOST = "login.salesforce.com"
 PEER_PYTHON = "python3.11"  # every peer below accepts 3.11 (Requires-Python >=3.10)
 
 
+class PeerFailed(Exception):
+    """A peer could not be installed, started or run; the message says why."""
+
+
 @dataclass(frozen=True)
 class PeerPackage:
     venv: str  # folder under the venv root
@@ -49,8 +53,11 @@ def ensure_installed(package: PeerPackage) -> Path:
     if script.exists() and marker.exists() and marker.read_text() == package.requirement:
         return script
     python = shutil.which(PEER_PYTHON) or sys.executable
-    subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", package.requirement], check=True)
+    for step in ([python, "-m", "venv", "--clear", str(venv)],
+                 [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", package.requirement]):
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode:
+            raise PeerFailed(f"installing {package.requirement} failed: {done.stderr.strip()[-500:]}")
     marker.write_text(package.requirement)
     return script
 
@@ -77,8 +84,8 @@ def login_host(emulator, tls_dir: Path):
     app = emulator.instrumentation.wrap(as_instance(emulator.app, instance_host))
     try:
         server = EmulatorServer(app, host="127.0.0.1", port=443, tls_dir=tls_dir, hostnames=(LOGIN_HOST,))
-    except OSError as error:
-        raise RuntimeError(f"cannot serve {LOGIN_HOST} on 127.0.0.1:443 ({error}); is another benchmark running?") from error
+    except (OSError, SystemExit) as error:  # werkzeug exits when the port is taken
+        raise PeerFailed(f"cannot serve {LOGIN_HOST} on 127.0.0.1:443 (in use?): {error}") from None
     server.start()
     try:
         yield server
