@@ -2,10 +2,11 @@
 Salesforce emulator: the Singer pipeline tap-salesforce (REST) → target-postgres,
 and Airbyte's source-salesforce reading Contact to a file.
 
-Each peer runs from its own virtualenv (pinned in peers_env, created on first use)
-inside a mount namespace whose /etc/hosts sends login.salesforce.com to the
-emulator, logs in with the OAuth refresh_token grant and then calls the
-instance_url it is given. Discovery runs first and is reported apart (a user runs
+`emulator` is a SalesforceEmulator or a handle on one in another process (with
+`url`, `ca_path`); the peers reach it over HTTPS only. Each peer runs from its own
+virtualenv (pinned in peers_env, created on first use) inside a mount namespace
+whose /etc/hosts sends login.salesforce.com to the emulator, logs in with the
+OAuth refresh_token grant and then calls the instance_url it is given. Discovery runs first and is reported apart (a user runs
 it once, as crmsync's wizard describes once); the measured run is the import.
 
     python -m tests.benchmarks.peers --n 10000
@@ -21,8 +22,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
+import requests
 
 from . import peers_env as env
+from .peers_emulator import EmulatorEndpoint
 from .peers_env import PeerFailed
 from .peers_measure import Measured, run_measured
 
@@ -39,18 +42,17 @@ class PeerRun:
     it lasts (a context manager)."""
 
     def __init__(self, emulator, workdir: Path, name: str):
-        self.emulator = emulator
         self.dir = Path(workdir) / name
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.emulator = EmulatorEndpoint.of(emulator, self.dir)
         self.discovery: Measured | None = None
         self._login = None
 
     def __enter__(self) -> PeerRun:
         self._login = env.login_host(self.emulator, self.dir / "login-tls")
         server = self._login.__enter__()
-        ca = self.dir / "emulator-ca.pem"
-        ca.write_text(self.emulator.ca_pem)
-        self.environment = env.peer_environment(env.ca_bundle(self.dir / "ca-bundle.pem", ca, server.ca_path))
+        bundle = env.ca_bundle(self.dir / "ca-bundle.pem", self.emulator.ca_path, server.ca_path)
+        self.environment = env.peer_environment(bundle)
         self.hosts = env.hosts_file(self.dir / "hosts")
         return self
 
@@ -110,12 +112,6 @@ def trace_error(line: str) -> str | None:
         return None
 
 
-def credentials(emulator) -> dict:
-    creds = emulator.credentials
-    return {"client_id": creds.consumer_key, "client_secret": creds.consumer_secret,
-            "refresh_token": sorted(creds.refresh_tokens)[0]}
-
-
 def measured_result(tool: str, versions: list[str], n: int, body) -> dict:
     """Run `body()` → (run, measured, rows) and shape the result; any failure,
     installation and login host included, becomes the result's `error`."""
@@ -123,7 +119,7 @@ def measured_result(tool: str, versions: list[str], n: int, body) -> dict:
     try:
         run, measured, rows = body()
         error = short_count(rows, n)
-    except (PeerFailed, OSError, psycopg2.Error) as failed:
+    except (PeerFailed, OSError, psycopg2.Error, requests.RequestException) as failed:
         rows, error = None, f"{type(failed).__name__}: {failed}"
     discovery = run.discovery if run else None
     return {
@@ -193,7 +189,7 @@ def run_singer(emulator, n: int, pg_dsn: str, workdir) -> dict:
 def singer_import(emulator, pg_dsn: str, workdir: Path):
     tap, target = env.ensure_installed(env.TAP_SALESFORCE), env.ensure_installed(env.TARGET_POSTGRES)
     with PeerRun(emulator, workdir, "singer") as run:
-        config = run.write_json("tap-config.json", {**credentials(emulator), "start_date": START_DATE, "api_type": "REST",
+        config = run.write_json("tap-config.json", {**run.emulator.credentials(), "start_date": START_DATE, "api_type": "REST",
                                                     "select_fields_by_default": True})
         discovered = run.discover([str(tap), "--config", str(config), "--discover"], "discovered.json")
         catalog = run.write_json("catalog.json", select_stream(json.loads(discovered.read_text()), OBJECT))
@@ -238,7 +234,7 @@ def run_airbyte(emulator, n: int, workdir) -> dict:
 def airbyte_read(emulator, workdir: Path):
     source = env.ensure_installed(env.SOURCE_SALESFORCE)
     with PeerRun(emulator, workdir, "airbyte") as run:
-        config = run.write_json("config.json", {**credentials(emulator), "start_date": START_DATE, "is_sandbox": False})
+        config = run.write_json("config.json", {**run.emulator.credentials(), "start_date": START_DATE, "is_sandbox": False})
         discovered = run.discover([str(source), "discover", "--config", str(config)], "discovered.jsonl")
         catalog = run.write_json("catalog.json", configured_catalog(discovered, OBJECT))
         output = run.dir / "records.jsonl"

@@ -63,27 +63,12 @@ def ensure_installed(package: PeerPackage) -> Path:
 
 
 # --- login.salesforce.com -----------------------------------------------------------------
-def as_instance(app, instance_host: str):
-    """A WSGI app answering for the login host as the emulator's instance would:
-    the token answer's instance_url is then the emulator's own URL, so the peer
-    calls the emulator directly after logging in, as it calls a real org's
-    instance after login.salesforce.com."""
-
-    def wrapped(environ, start_response):
-        environ = {**environ, "HTTP_HOST": instance_host}
-        return app(environ, start_response)
-
-    return wrapped
-
-
 @contextmanager
-def login_host(emulator, tls_dir: Path):
+def login_host(endpoint, tls_dir: Path):
     """Serve login.salesforce.com on 127.0.0.1:443 (a certificate of its own CA
-    for that name), counted by the emulator like any other call."""
-    instance_host = emulator.url.removeprefix("https://")
-    app = emulator.instrumentation.wrap(as_instance(emulator.app, instance_host))
+    for that name), passing every request on to the emulator, which counts it."""
     try:
-        server = EmulatorServer(app, host="127.0.0.1", port=443, tls_dir=tls_dir, hostnames=(LOGIN_HOST,))
+        server = EmulatorServer(endpoint.forwarder(), host="127.0.0.1", port=443, tls_dir=tls_dir, hostnames=(LOGIN_HOST,))
     except (OSError, SystemExit) as error:  # werkzeug exits when the port is taken
         raise PeerFailed(f"cannot serve {LOGIN_HOST} on 127.0.0.1:443 (in use?): {error}") from None
     server.start()

@@ -7,10 +7,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from werkzeug.test import Client
 
 from tests.benchmarks import peers, peers_env
+from tests.benchmarks.peers_emulator import EmulatorEndpoint
 from tests.benchmarks.peers_measure import PeakMemory, calls_made
 
 
@@ -67,16 +69,24 @@ def test_target_postgres_writes_to_the_given_database_through_psycopg3():
     assert peers.short_count(2000, 2000) is None
 
 
-def test_login_host_answers_the_refresh_token_grant_with_the_emulators_own_instance_url(salesforce_emulator):
-    creds = salesforce_emulator.credentials
-    app = peers_env.as_instance(salesforce_emulator.instrumentation.wrap(salesforce_emulator.app),
-                                salesforce_emulator.url.removeprefix("https://"))
-    answer = Client(app).post("/services/oauth2/token", base_url="https://login.salesforce.com", data={
-        "grant_type": "refresh_token", "client_id": creds.consumer_key, "client_secret": creds.consumer_secret,
-        "refresh_token": sorted(creds.refresh_tokens)[0]})
+def test_login_host_answers_the_refresh_token_grant_with_the_emulators_own_instance_url(salesforce_emulator, tmp_path):
+    endpoint = EmulatorEndpoint.of(salesforce_emulator, tmp_path)
+    answer = Client(endpoint.forwarder()).post("/services/oauth2/token", base_url="https://login.salesforce.com",
+                                               data={"grant_type": "refresh_token", **endpoint.credentials()})
     assert answer.status_code == 200
     assert answer.json["instance_url"] == salesforce_emulator.url
-    assert salesforce_emulator.call_counts() == {"oauth_token": 1}
+    assert endpoint.call_counts() == {"oauth_token": 1}
+
+
+def test_an_emulator_in_another_process_is_reached_by_its_url_and_ca_alone(salesforce_emulator, tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text(salesforce_emulator.ca_pem)
+    handle = SimpleNamespace(url=salesforce_emulator.url, ca_path=str(ca), account={"client_id": "demo-consumer-key"})
+    endpoint = EmulatorEndpoint.of(handle, tmp_path / "peer")
+    answer = Client(endpoint.forwarder()).post("/services/oauth2/token", base_url="https://login.salesforce.com",
+                                               data={"grant_type": "refresh_token", **endpoint.credentials()})
+    assert answer.json["instance_url"] == salesforce_emulator.url
+    assert endpoint.call_counts() == salesforce_emulator.call_counts() == {"oauth_token": 1}
 
 
 def test_peers_resolve_login_salesforce_com_to_loopback_in_their_namespace_only(tmp_path):
