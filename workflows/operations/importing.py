@@ -26,6 +26,8 @@ def run(ctx: ActivityContext) -> None:
     options = ctx.options
     mapper = Mapper.build(ctx.schema, ctx.model, options["fields"], options["conversions"])
     ids = _population_ids(ctx) if options["population"] is not None else None
+    if options.get("ids") is not None:
+        ids = tuple(options["ids"])
     if ids == ():
         ctx.log("the upstream population is empty: nothing to re-read")
         return
