@@ -115,11 +115,13 @@ def test_a_repair_with_nothing_to_repair_is_a_400(admin_api, crm_account, crm, i
 
 
 def test_a_crm_error_fails_the_audit_with_the_crm_message(admin_api, crm_account, crm, imported, synchronous):
-    crm_account.server_url = "https://127.0.0.1:9"  # nothing listens there
+    wrong = "not-the-secret-x9"
+    crm_account.secrets = {name: wrong for name in crm_account.secrets}
     crm_account.save()
     started = admin_api.post(f"/api/schemas/{imported.pk}/audits/", {}, format="json")
-    report = AuditReport.objects.get(pk=started.json()["id"])
-    assert report.status == "failed" and report.error
+    report = admin_api.get(f"/api/audits/{started.json()['id']}/").json()
+    assert report["status"] == "failed" and report["error"].startswith("CRM error: ")
+    assert wrong not in report["error"] and report["missing"] == 0
 
 
 @pytest.mark.parametrize("crm_account", ["salesforce"], indirect=True)
@@ -137,3 +139,22 @@ def test_an_audit_schedule_is_a_beat_task_that_starts_audits(admin_api, crm_acco
     assert AuditReport.objects.get(pk=report_id).trigger == "schedule"
     admin_api.put(url, {"cron": ""}, format="json")
     assert not PeriodicTask.objects.filter(name=f"audit:schema:{imported.pk}").exists()
+
+
+@pytest.mark.parametrize("crm_account", ["dynamics"], indirect=True)
+def test_the_console_audits_a_table_shows_the_report_and_repairs_in_one_click(client, admin_user, crm_account, crm,
+                                                                              imported, synchronous):
+    client.force_login(admin_user)
+    victim = rows(imported).first()
+    rows(imported).filter(pk=victim.pk).delete()
+    started = client.post(f"/admin/workflows/auditreport/start/{imported.pk}/", {"compare": "none"}, follow=True)
+    page = started.content.decode()
+    assert started.status_code == 200 and 'id="audits"' in page and victim.crm_id in page
+    report = AuditReport.objects.get(schema=imported)
+    assert (report.missing, report.trigger) == (1, "manual")
+    home = client.get("/admin/").content.decode()
+    assert 'id="dashboard-audits"' in home and imported.label in home
+    repaired = client.post(f"/admin/workflows/auditreport/{report.pk}/repair/missing/")
+    run = Run.objects.get(pk=report.__class__.objects.get(pk=report.pk).repairs["missing"])
+    assert repaired.status_code == 302 and repaired.url.endswith(f"/admin/workflows/run/{run.pk}/change/")
+    assert run.status == "succeeded" and rows(imported).filter(crm_id=victim.crm_id).exists()
