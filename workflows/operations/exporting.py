@@ -20,6 +20,7 @@ from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
 from ..mapping import Mapper
 from ..models import ExportJournal
+from ..enumeration_checks import rows_with_known_values
 from ..rejects import reject_crm, reject_local
 
 CHUNK = 1000
@@ -64,6 +65,7 @@ def _writable(mapper: Mapper, creating: bool) -> list:
 
 
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
+    chunk = rows_with_known_values(ctx, chunk)
     key = ctx.options["key"]
     if key:
         # By the key where the row has one; rows without it that the CRM already

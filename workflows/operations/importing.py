@@ -17,6 +17,7 @@ from ..models import ActivityRun
 from . import parts
 from ..mapping import Mapper
 from ..rejects import reject_local
+from ..enumeration_checks import EnumerationCheck, report_unknown_values
 
 
 SYNC_COLUMNS = {"is_deleted", "deleted_at", "crm_modstamp", "last_synced_at", "local_modstamp"}
@@ -101,6 +102,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
     now = timezone.now()
     creates, updates, update_columns = [], [], set()
+    enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
     for crm_id, record in by_id.items():
         values = mapper.to_local(record)
         problem = mapper.check(values)
@@ -108,6 +110,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             counts.rejected += 1
             reject_local(ctx, crm_id, "LOCAL_VALUE_REJECTED", problem, record)
             continue
+        report_unknown_values(ctx, enumerations, crm_id, values, record)
         row = existing.get(crm_id)
         if row is None:
             creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now})
