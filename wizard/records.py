@@ -10,8 +10,11 @@ from rest_framework import serializers
 
 from .multi_select import EnumerationCheck, contains_value, is_multi_select
 
-SYNC_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at")
-READ_ONLY_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "deleted_at", "last_synced_at")
+SYNC_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at",
+                "sync_provenance")
+READ_ONLY_COLUMNS = ("id", "crm_id", "crm_modstamp", "local_modstamp", "deleted_at", "last_synced_at",
+                     "sync_provenance")
+HIDDEN_COLUMNS = ("sync_provenance",)  # shown by the row's history, not with its values
 RESERVED_PARAMS = {"page", "page_size", "search", "ordering", "format"}
 # What people type in a query string; Django's own BooleanField only takes True/False/t/f/1/0.
 BOOLEAN_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -41,7 +44,8 @@ class RecordSerializer(serializers.ModelSerializer):
 
 
 def record_serializer_class(model: type[models.Model]) -> type[RecordSerializer]:
-    meta = type("Meta", (), {"model": model, "fields": "__all__", "read_only_fields": READ_ONLY_COLUMNS})
+    meta = type("Meta", (), {"model": model, "exclude": HIDDEN_COLUMNS,
+                             "read_only_fields": [c for c in READ_ONLY_COLUMNS if c not in HIDDEN_COLUMNS]})
     from .enumeration_labels import serializer_attributes
 
     attributes = {"Meta": meta, **serializer_attributes(model)}  # the labels of enumerated values

@@ -4,8 +4,11 @@ commit each page together with the watermark it reaches."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from wizard import provenance
 
 from connectors.types import ReadRequest
 
@@ -21,6 +24,7 @@ from ..enumeration_checks import EnumerationCheck, report_unknown_values
 
 
 SYNC_COLUMNS = {"is_deleted", "deleted_at", "crm_modstamp", "last_synced_at", "local_modstamp"}
+PROVENANCE = provenance.COLUMN
 
 
 def run(ctx: ActivityContext) -> None:
@@ -103,6 +107,9 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     now = timezone.now()
     creates, updates, update_columns = [], [], set()
     enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
+    tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
+    happened = provenance.event(provenance.CRM, now, ctx.run.pk)
+    every_column = provenance.traced_columns(ctx.schema) if tracing else None
     for crm_id, record in by_id.items():
         values = mapper.to_local(record)
         problem = mapper.check(values)
@@ -113,15 +120,20 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         report_unknown_values(ctx, enumerations, crm_id, values, record)
         row = existing.get(crm_id)
         if row is None:
-            creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now})
+            creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now,
+                            **({PROVENANCE: provenance.fresh(values, happened, every_column)} if tracing else {})})
             continue
+        before = {column: getattr(row, column) for column in values} if tracing else None
         outcome = _merge(ctx, mapper, row, values, now)
+        if tracing and outcome in ("updated", "conflict", "restamped"):
+            changed = [column for column, value in before.items() if getattr(row, column) != value]
+            row.sync_provenance = provenance.stamped(row.sync_provenance, changed, happened)
         counts.unchanged += outcome in ("unchanged", "restamped")
         counts.updated += outcome in ("updated", "conflict")
         counts.conflicts += outcome in ("conflict", "kept")
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
-            update_columns |= set(values) | SYNC_COLUMNS
+            update_columns |= set(values) | SYNC_COLUMNS | ({PROVENANCE} if tracing else set())
     counts.inserted = len(creates)
     for group in _same_keys(creates):
         bulk_sql.insert(ctx.model, group)
