@@ -3,6 +3,7 @@ and the one-click repairs, each a POST that redirects to what it started."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_POST
 from wizard.models import DataSchema
 
 from . import audit, audit_repairs, runs
-from .audit_models import AuditReport, CompareMode
+from .audit_models import AuditReport, AuditSchedule, CompareMode
+from .audit_schedule import sync_audit_schedule, task_name
+from .schedules import parse_cron
 
 
 @admin.register(AuditReport)
@@ -57,3 +60,36 @@ class AuditReportAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return back
         return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
+
+
+class AuditScheduleForm(forms.ModelForm):
+    class Meta:
+        model = AuditSchedule
+        fields = ("schema", "cron", "compare", "sample_size", "enabled")
+
+    def clean_cron(self) -> str:
+        cron = self.cleaned_data["cron"].strip()
+        if cron:
+            try:
+                parse_cron(cron)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return cron
+
+
+@admin.register(AuditSchedule)
+class AuditScheduleAdmin(admin.ModelAdmin):
+    """A table's audit on cron; saving keeps its django-celery-beat task in step."""
+
+    form = AuditScheduleForm
+    list_display = ("schema", "cron", "compare", "sample_size", "enabled", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sync_audit_schedule(obj)
+
+    def delete_model(self, request, obj):
+        from django_celery_beat.models import PeriodicTask
+
+        PeriodicTask.objects.filter(name=task_name(obj.schema_id)).delete()
+        super().delete_model(request, obj)

@@ -158,3 +158,14 @@ def test_the_console_audits_a_table_shows_the_report_and_repairs_in_one_click(cl
     run = Run.objects.get(pk=report.__class__.objects.get(pk=report.pk).repairs["missing"])
     assert repaired.status_code == 302 and repaired.url.endswith(f"/admin/workflows/run/{run.pk}/change/")
     assert run.status == "succeeded" and rows(imported).filter(crm_id=victim.crm_id).exists()
+
+
+@pytest.mark.parametrize("crm_account", ["salesforce"], indirect=True)
+def test_the_console_sets_a_tables_audit_schedule(client, admin_user, crm_account, crm, imported):
+    client.force_login(admin_user)
+    form = {"schema": imported.pk, "cron": "0 3 * * 1", "compare": "all", "sample_size": 200, "enabled": "on"}
+    bad = client.post("/admin/workflows/auditschedule/add/", {**form, "cron": "sometimes"})
+    assert bad.status_code == 200 and "a cron expression has five fields" in bad.content.decode()
+    assert client.post("/admin/workflows/auditschedule/add/", form).status_code == 302
+    task = PeriodicTask.objects.get(name=f"audit:schema:{imported.pk}")
+    assert (task.crontab.hour, task.crontab.day_of_week, task.args) == ("3", "1", f"[{imported.pk}]")
