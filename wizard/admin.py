@@ -78,7 +78,7 @@ class DataSchemaAdmin(admin.ModelAdmin):
             path("wizard/<int:account_pk>/", wrap(wizard), name="wizard_configuration"),
             path("<int:pk>/rows/", wrap(self.rows_view), name="wizard_dataschema_rows"),
             path("<int:pk>/definition/", wrap(self.definition_view), name="wizard_dataschema_definition"),
-            path("<int:pk>/rows/<str:crm_id>/history/", wrap(self.history_view), name="wizard_dataschema_row_history"),
+            path("<int:pk>/rows/<str:crm_id>/history/", wrap(self.row_history_view), name="wizard_dataschema_row_history"),
             path("<int:pk>/fields/<int:field_pk>/remove/", wrap(self.remove_field_view),
                  name="wizard_dataschema_remove_field"),
         ]
@@ -105,7 +105,7 @@ class DataSchemaAdmin(admin.ModelAdmin):
             return JsonResponse({"detail": "permission denied"}, status=403)
         return JsonResponse(DataSchemaSerializer(schema).data, json_dumps_params={"indent": 2})
 
-    def history_view(self, request, pk, crm_id):
+    def row_history_view(self, request, pk, crm_id):
         """Which side last set each synced field of one row, when, in which run or by whom."""
         schema = get_object_or_404(DataSchema, pk=pk)
         if not self.has_view_permission(request, schema):

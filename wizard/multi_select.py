@@ -50,9 +50,8 @@ class EnumerationCheck:
 
 
 def is_multi_select(model_field: models.Field) -> bool:
-    from django.contrib.postgres.fields import ArrayField
-
-    return isinstance(model_field, (ArrayField, models.JSONField))
+    """A multi-select picklist's column (not any JSON column: sync_provenance is one)."""
+    return getattr(model_field, "crmsync_multi_select", False)
 
 
 def contains_value(model_field: models.Field, value: str) -> Q:
