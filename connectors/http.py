@@ -82,7 +82,7 @@ def size_limit(max_bytes: int):
             response.close()
             raise too_large(response, max_bytes)
         body = bytearray()
-        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
+        for chunk in response.iter_content(CHUNK_BYTES):  # decoded, transport errors as requests' own
             body += chunk
             if len(body) > max_bytes:
                 response.close()
