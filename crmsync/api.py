@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from connectors.views import ExternalAccountViewSet
+from crmsync.audit_views import AuditLogViewSet
 from workflows.views import RunViewSet, WorkflowViewSet
 from wizard.views import AccountSchemasViewSet, AccountTablesViewSet, DataSchemaViewSet
 from wizard.enumeration_views import AccountEnumerationsViewSet, EnumerationSyncJobViewSet, EnumerationViewSet
@@ -19,3 +20,4 @@ router.register("enumerations", EnumerationViewSet)
 router.register("enumeration-sync-jobs", EnumerationSyncJobViewSet)
 router.register("workflows", WorkflowViewSet)
 router.register("runs", RunViewSet)
+router.register("audit-log", AuditLogViewSet)
