@@ -102,7 +102,9 @@ def too_large(response: requests.Response, max_bytes: int) -> ResponseTooLarge:
 
 
 def validate_ca_pem(text: str) -> None:
-    """Raise ValueError unless `text` holds at least one PEM certificate."""
+    """Raise ValueError unless `text` holds at least one PEM certificate (and no key)."""
+    if "PRIVATE KEY-----" in text:
+        raise ValueError("a private key, not a certificate: paste the CA's certificate, never a key")
     try:
         certificates = x509.load_pem_x509_certificates(text.encode())
     except ValueError:
@@ -151,5 +153,5 @@ def _verify_message(exc: BaseException) -> str:
     text = str(exc)
     marker = "certificate verify failed: "
     if marker in text:
-        return text.split(marker, 1)[1].split(")")[0].strip(" '\"")
+        return text.split(marker, 1)[1].split(" (_ssl")[0].split(")")[0].strip(" '\"")
     return "certificate verify failed"
