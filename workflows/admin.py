@@ -277,3 +277,6 @@ class RunAdmin(NeedsAccountView, admin.ModelAdmin):
             raise PermissionDenied
         context = {**RunPages(self).context(request, run), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
+
+
+from . import audit_admin  # noqa: E402,F401  (reconciliation audits)
