@@ -98,3 +98,12 @@ def test_deleting_an_account_still_in_use_is_a_409_that_says_by_what(api, salesf
     assert response.json() == {"detail": 'Still used by data schema "Note (sf-demo:Note)", workflow "Fuzzed": '
                                          "delete or change those first."}
     assert ExternalAccount.objects.filter(pk=salesforce_account.pk).exists()
+
+
+def test_options_on_a_route_without_an_object_answers_200(api):
+    """Found by the fuzzer (was a 500): OPTIONS on /api/schemas/{id}/audits/schedule/."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api['token']}")
+    response = client.options(f"/api/schemas/{api['ids']['schema']}/audits/schedule/")
+    assert response.status_code == 200
+    assert response.json()["name"] == "Schedule"
