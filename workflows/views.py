@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crmsync.pagination import Pagination
-from crmsync.permissions import StaffActionPermission
+from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount
 
 from . import runs, schedules
 from . import templates as workflow_templates
@@ -23,6 +23,7 @@ RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(
 class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
     serializer_class = WorkflowSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)
@@ -47,7 +48,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def run(self, request, pk=None):
         """Start a run now; 409 with the active run's id if one is going."""
         workflow = self.get_object()
@@ -61,8 +62,10 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Run.objects.select_related("workflow", "started_by").prefetch_related("activity_runs__activity__schema")
+    queryset = Run.objects.select_related("workflow__account", "started_by").prefetch_related(
+        "activity_runs__activity__schema")
     serializer_class = RunSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -78,7 +81,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return paginator.get_paginated_response(RejectSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RunSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def cancel(self, request, pk=None):
-        run = runs.cancel(self.get_object())
+        run = runs.cancel(self.get_object(), user=request.user, via="API")
         return Response(RunSerializer(run).data)
