@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connectors.base import chunked
 from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
 from connectors.types import RecordResult, WriteMode
 
@@ -82,11 +83,16 @@ def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
 
 
 def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool) -> None:
-    if not rows:
-        return
+    """One write call at a time, its results stored before the next goes out: a call
+    refused mid-way never hides what the calls before it did in the CRM."""
     fields = _writable(mapper, creating)
     if mode is WriteMode.UPDATE:
         fields = [f for f in fields if f.updateable]
+    for batch in chunked(rows, ctx.connector.write_batch_size or len(rows) or 1):
+        _send_batch(ctx, mapper, batch, fields, mode, key)
+
+
+def _send_batch(ctx, mapper: Mapper, rows: list, fields: list, mode: WriteMode, key) -> None:
     payloads = [_payload(ctx, mapper, row, fields, mode) for row in rows]
     stamps = {row.pk: row.local_modstamp for row in rows}
     if mode is WriteMode.CREATE:
