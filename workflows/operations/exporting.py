@@ -105,7 +105,10 @@ def _send_batch(ctx, mapper: Mapper, rows: list, fields: list, mode: WriteMode, 
         raise
     with transaction.atomic():
         counts = _store_results(ctx, rows, payloads, results, stamps, mode)
-        ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
+        # A create whose answer was lost stays journalled: the next run reports it
+        # for review instead of creating it a second time.
+        settled = [row.pk for row, result in zip(rows, results) if not result.outcome_unknown]
+        ExportJournal.objects.filter(activity=ctx.activity, row_id__in=settled).delete()
         ctx.add(counts)
 
 
