@@ -119,6 +119,13 @@ def _surely_not_processed(exc: ConnectorError) -> bool:
 
 def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode) -> dict:
     payload = mapper.to_crm(row, fields)
+    if mode is not WriteMode.CREATE:
+        # A CRM refuses to clear a required field, and a local null there means "never
+        # set here" (a row created locally, the CRM filling in its defaults): an update
+        # or upsert leaves the CRM's value alone. A create still sends every field.
+        for field in fields:
+            if not field.nullable and payload.get(field.crm_name) is None:
+                del payload[field.crm_name]
     if mode is WriteMode.UPDATE:
         payload[ctx.schema.id_field] = row.crm_id
     return payload
