@@ -5,14 +5,17 @@ the end). Executed eagerly, the next step is executed eagerly too."""
 from __future__ import annotations
 
 from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
 
 from connectors.errors import TransientError
 
 from . import engine, runs
 from .operations.parts import Part
 
-RETRYING = dict(bind=True, acks_late=True, autoretry_for=(TransientError,), retry_backoff=5,
-                retry_backoff_max=300, retry_jitter=True, max_retries=5)
+# A CRM's transient failure, or the database going away mid-activity (a restart,
+# a failover): pages are committed with their watermark, so a retry resumes.
+RETRYING = dict(bind=True, acks_late=True, autoretry_for=(TransientError, OperationalError, InterfaceError),
+                retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=5)
 
 
 def _send(task, signature) -> None:
