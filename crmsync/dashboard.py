@@ -14,8 +14,9 @@ from django.utils import timezone
 from pygal.style import DefaultStyle
 
 from connectors.models import ExternalAccount
+from workflows.listing import with_last_run
 from workflows.models import ActivityRun, Operation, Run, Workflow
-from workflows.schedules import next_run_at
+from workflows.schedules import next_runs_at
 
 CHART_DAYS = 30
 INWARD = {Operation.IMPORT, Operation.IMPORT_DELETED}  # rows written into the local tables
@@ -59,12 +60,17 @@ def account_rows(runs: list[Run]) -> list[dict]:
 
 
 def workflow_rows() -> list[dict]:
+    """Each workflow with its last run only (not its whole history) and its next
+    scheduled run, in a fixed number of queries."""
+    workflows = list(with_last_run(Workflow.objects.select_related("account")))
     steps = Prefetch("activity_runs", queryset=ActivityRun.objects.order_by("position"))
-    last_runs = Prefetch("runs", queryset=Run.objects.order_by("-created_at", "-pk").prefetch_related(steps))
+    last_runs = Run.objects.filter(pk__in=[w.last_run_pk for w in workflows if w.last_run_pk]).prefetch_related(steps)
+    last_runs = {run.pk: run for run in last_runs}
+    next_runs = next_runs_at(workflows)
     rows = []
-    for workflow in Workflow.objects.select_related("account").prefetch_related(last_runs):
-        last = next(iter(workflow.runs.all()), None)
-        rows.append({"workflow": workflow, "last_run": last, "next_run_at": next_run_at(workflow),
+    for workflow in workflows:
+        last = last_runs.get(workflow.last_run_pk)
+        rows.append({"workflow": workflow, "last_run": last, "next_run_at": next_runs.get(workflow.pk),
                      "rows": run_rows(last) if last else None})
     return rows
 

@@ -11,6 +11,7 @@ from crmsync.pagination import Pagination
 from crmsync.permissions import StaffActionPermission
 
 from . import runs, schedules
+from .listing import with_last_run
 from .models import Run, Workflow
 from .serializers import RejectSerializer, RunSerializer, WorkflowSerializer
 
@@ -21,6 +22,14 @@ RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(
 class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
     serializer_class = WorkflowSerializer
+
+    def get_queryset(self):
+        return with_last_run(super().get_queryset())
+
+    def get_serializer(self, *args, **kwargs):
+        if args and kwargs.get("many"):  # a list: every schedule in one query
+            kwargs["context"] = {**self.get_serializer_context(), "next_runs_at": schedules.next_runs_at(args[0])}
+        return super().get_serializer(*args, **kwargs)
 
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)
