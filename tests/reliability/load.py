@@ -1,5 +1,7 @@
 """A small load generator for the web side: threads looping over GET endpoints
-with keep-alive sessions, each answer's status and latency recorded."""
+with keep-alive sessions, each answer's status and latency recorded. It runs in
+a process of its own (`LoadProcess`), so the test process's other threads (the
+CRM emulator serving the import) never delay its clock."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ class Gunicorn:
         self.log = open(log_path, "w")
         self.log_path = log_path
         command = [sys.executable, "-m", "gunicorn", "crmsync.wsgi:application", "-b", f"127.0.0.1:{self.port}",
-                   "-w", str(workers), "--threads", str(threads), "-k", "gthread", "--access-logfile", "-"]
+                   "-w", str(workers), "--threads", str(threads), "-k", "gthread", "--preload", "--access-logfile", "-"]
         self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self._wait_ready()
@@ -43,9 +45,9 @@ class Gunicorn:
             if self.process.poll() is not None:
                 break
             try:
-                requests.get(self.url + "/admin/login/", timeout=2)
+                requests.get(self.url + "/admin/login/", timeout=10)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start:\n" + self.log_path.read_text()[-3000:])
 
@@ -84,6 +86,15 @@ def _figures(values: list[float]) -> dict:
             "max_ms": round(ordered[-1] * 1000, 1)}
 
 
+def warm_up(base_url: str, endpoints: dict[str, str], headers_for, rounds: int = 5) -> None:
+    """A few requests per endpoint first, so every worker has loaded its code and templates."""
+    session = requests.Session()
+    session.trust_env = False
+    for _ in range(rounds):
+        for name, path in endpoints.items():
+            session.get(base_url + path, headers=headers_for(name), timeout=30, allow_redirects=False)
+
+
 def hammer(base_url: str, endpoints: dict[str, str], headers_for, stop: threading.Event, threads: int = 4,
            pause: float = 0.0) -> Results:
     """Until `stop` is set, each thread GETs the endpoints in turn."""
@@ -114,9 +125,48 @@ def hammer(base_url: str, endpoints: dict[str, str], headers_for, stop: threadin
     return results
 
 
+class LoadProcess:
+    """`hammer` in a child process until `stop()`; then its Results."""
+
+    def __init__(self, base_url: str, endpoints: dict[str, str], headers: dict[str, dict], work_dir: Path,
+                 threads: int = 2):
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.stop_file, self.out_file = work_dir / "load.stop", work_dir / "load.json"
+        spec = {"url": base_url, "endpoints": endpoints, "headers": headers, "threads": threads,
+                "stop": str(self.stop_file), "out": str(self.out_file)}
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.reliability.load", json.dumps(spec)],
+                                        cwd=Path(__file__).resolve().parents[2])
+
+    def stop(self) -> Results:
+        self.stop_file.touch()
+        self.process.wait(90)
+        data = json.loads(self.out_file.read_text())
+        results = Results()
+        results.latencies = data["latencies"]
+        results.statuses = {name: {int(k): v for k, v in codes.items()} for name, codes in data["statuses"].items()}
+        return results
+
+
+def _child(spec: dict) -> None:
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not os.path.exists(spec["stop"]):
+            time.sleep(0.05)
+        stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    results = hammer(spec["url"], spec["endpoints"], lambda name: spec["headers"][name], stop, spec["threads"])
+    Path(spec["out"]).write_text(json.dumps({"latencies": results.latencies, "statuses": results.statuses}))
+
+
 def record(name: str, figures: dict) -> None:
     """Append a measure to CRMSYNC_RELIABILITY_RESULTS (the report's runner reads it)."""
     path = os.environ.get("CRMSYNC_RELIABILITY_RESULTS")
     if path:
         with open(path, "a") as out:
             out.write(json.dumps({"measure": name, **figures}) + "\n")
+
+
+if __name__ == "__main__":
+    _child(json.loads(sys.argv[1]))
