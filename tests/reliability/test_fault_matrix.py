@@ -4,8 +4,9 @@ run succeeds; permanent ones fail the run with the CRM's message and leave the
 watermark behind committed data. Then a rerun with the CRM healthy, and the
 CRM's rows and the local table compared row by row.
 
-CI runs each fault on each operation once, the CRM alternating (24 cases);
-CRMSYNC_RELIABILITY_FULL=1 runs both CRMs (48)."""
+CI runs each fault once, the operation and the CRM taking turns (8 cases, and 1
+lost create answer); CRMSYNC_RELIABILITY_FULL=1 runs every fault on every
+operation over both CRMs (48, and 6 lost create answers)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def cases():
     for f, fault in enumerate(FAULTS):
         for o, operation in enumerate(OPERATIONS):
             for c, crm in enumerate(("salesforce", "dynamics")):
-                if full() or (f + o) % 2 == c:
+                if full() or (o == f % len(OPERATIONS) and c == f % 2):
                     yield pytest.param(crm, operation, fault, id=f"{crm}-{operation}-{fault.name.replace(' ', '_')}")
 
 
@@ -134,7 +135,7 @@ LOST_ANSWERS = ("hang past the timeout", "dropped connection", "truncated body")
 def lost_answer_cases():
     for f, name in enumerate(LOST_ANSWERS):
         for c, crm in enumerate(("salesforce", "dynamics")):
-            if full() or f % 2 == c:
+            if full() or (name == "truncated body" and crm == "salesforce"):
                 yield pytest.param(crm, name, id=f"{crm}-create-{name.replace(' ', '_')}")
 
 
