@@ -61,6 +61,8 @@ class AccountConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     # The share of the CRM's daily API allocation this account may use (0-1).
     api_budget_share: float = 0.9
+    # The largest answer accepted from the CRM in one response (decompressed).
+    max_response_bytes: int = 100 * 2**20
 
     def value(self, name: str, default: str = "") -> str:
         return self.secrets.get(name) or self.settings.get(name) or default
@@ -122,6 +124,12 @@ class Connector(abc.ABC):
         would read, so that a large read can be split into stamp ranges read in
         parallel; None when the CRM cannot tell cheaply or there is nothing to read."""
         return None
+
+    def list_ids(self, table: str) -> Iterator[list[str]]:
+        """The ids of every live record of `table`, page by page, by the cheapest
+        calls the CRM has (Id-only queries, a bulk job for large tables), for
+        reconciliation audits. Connectors declare the capability "list_ids"."""
+        raise NotImplementedError(f"{self.label} cannot list record ids")
 
     @abc.abstractmethod
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:

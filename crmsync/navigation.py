@@ -15,7 +15,7 @@ SECTIONS = (
     (
         "Workflows",
         "workflows",
-        ("workflows.workflow", "workflows.run"),
+        ("workflows.workflow", "workflows.run", "workflows.auditreport", "workflows.auditschedule"),
     ),
     (
         "Administration › Scheduling",
@@ -25,6 +25,6 @@ SECTIONS = (
     (
         "Administration › Access",
         "access",
-        ("auth.user", "auth.group", "authtoken.tokenproxy"),
+        ("auth.user", "auth.group", "authtoken.tokenproxy", "auditlog.logentry"),
     ),
 )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, close_old_connections, connections, transa
 from django.utils import timezone
 
 from connectors.types import OUTCOME_UNKNOWN
+from crmsync import audit
 
 from . import engine
 from .models import ACTIVE_STATUSES, ExportJournal, Reject, Run, RunStatus, Workflow
@@ -41,6 +42,7 @@ def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: 
                                      started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
     except IntegrityError:
         raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
+    audit.run_started(run, user)
     transaction.on_commit(lambda: dispatch(run))
     return run
 
@@ -83,8 +85,10 @@ def _apply_in_thread(signature) -> None:
         connections.close_all()
 
 
-def cancel(run: Run) -> Run:
+def cancel(run: Run, user=None, via: str = "API") -> Run:
     """Ask a run to stop between pages; a queued run stops at once."""
+    if run.is_active and not run.cancel_requested:
+        audit.run_cancelled(run, user, via)
     Run.objects.filter(pk=run.pk).update(cancel_requested=True)
     Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, ended_at=timezone.now())
     run.refresh_from_db()

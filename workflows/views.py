@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crmsync.pagination import Pagination
-from crmsync.permissions import StaffActionPermission
+from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount
 
 from . import runs, schedules
 from .listing import with_last_run
@@ -22,6 +22,7 @@ RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(
 class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
     serializer_class = WorkflowSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def get_queryset(self):
         return with_last_run(super().get_queryset())
@@ -36,7 +37,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         workflow.delete()
 
     @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def run(self, request, pk=None):
         """Start a run now; 409 with the active run's id if one is going."""
         workflow = self.get_object()
@@ -50,8 +51,10 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Run.objects.select_related("workflow", "started_by").prefetch_related("activity_runs__activity__schema")
+    queryset = Run.objects.select_related("workflow__account", "started_by").prefetch_related(
+        "activity_runs__activity__schema")
     serializer_class = RunSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -67,7 +70,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return paginator.get_paginated_response(RejectSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RunSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def cancel(self, request, pk=None):
-        run = runs.cancel(self.get_object())
+        run = runs.cancel(self.get_object(), user=request.user, via="API")
         return Response(RunSerializer(run).data)
