@@ -81,6 +81,9 @@ class Connector(abc.ABC):
     default_api_version: ClassVar[str] = ""
     settings_spec: ClassVar[tuple[SettingSpec, ...]] = ()
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    # Records one write call carries. Callers send no more at a time, so each call's
+    # results are stored before the next call goes out (None: no limit).
+    write_batch_size: ClassVar[int | None] = None
 
     def __init__(self, config: AccountConfig):
         self.config = config

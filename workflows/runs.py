@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from connectors.types import OUTCOME_UNKNOWN
 from crmsync import audit
 
 from . import engine
@@ -113,6 +114,7 @@ def fail_vanished_runs(workflow: Workflow | None = None) -> int:
 
 def retry_rejects(run: Run, user=None) -> Run:
     """Release rows held back by an interrupted export and run the workflow again."""
-    row_ids = list(Reject.objects.filter(run=run, code="CRMSYNC_UNCERTAIN_CREATE").values_list("local_key", flat=True))
+    codes = ("CRMSYNC_UNCERTAIN_CREATE", OUTCOME_UNKNOWN)
+    row_ids = list(Reject.objects.filter(run=run, code__in=codes).values_list("local_key", flat=True))
     ExportJournal.objects.filter(activity__workflow=run.workflow, row_id__in=[int(i) for i in row_ids if i]).delete()
     return start_run(run.workflow, trigger="retry", user=user, retry_of=run)

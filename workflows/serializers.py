@@ -46,10 +46,16 @@ class WorkflowSerializer(serializers.ModelSerializer):
                   "next_run_at", "last_run", "created_at", "updated_at")
 
     def get_next_run_at(self, workflow) -> str | None:
-        when = schedules.next_run_at(workflow)
+        known = self.context.get("next_runs_at")  # a list's, looked up at once
+        when = known.get(workflow.pk) if known is not None else schedules.next_run_at(workflow)
         return when.isoformat() if when else None
 
     def get_last_run(self, workflow) -> dict | None:
+        if hasattr(workflow, "last_run_pk"):  # annotated by the API's queryset
+            if workflow.last_run_pk is None:
+                return None
+            return {"id": workflow.last_run_pk, "status": workflow.last_run_status,
+                    "ended_at": workflow.last_run_ended_at}
         run = workflow.runs.order_by("-created_at").first()
         return {"id": run.pk, "status": run.status, "ended_at": run.ended_at} if run else None
 

@@ -12,6 +12,7 @@ from crmsync.permissions import StaffActionPermission, StaffModelPermissions, Us
 
 from . import runs, schedules
 from . import templates as workflow_templates
+from .listing import with_last_run
 from .models import Run, Workflow
 from .serializers import (FromTemplateSerializer, RejectSerializer, RunSerializer, WorkflowSerializer,
                           WorkflowTemplateSerializer)
@@ -24,6 +25,14 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
     serializer_class = WorkflowSerializer
     permission_classes = [StaffModelPermissions, UsesViewableAccount]
+
+    def get_queryset(self):
+        return with_last_run(super().get_queryset())
+
+    def get_serializer(self, *args, **kwargs):
+        if args and kwargs.get("many"):  # a list: every schedule in one query
+            kwargs["context"] = {**self.get_serializer_context(), "next_runs_at": schedules.next_runs_at(args[0])}
+        return super().get_serializer(*args, **kwargs)
 
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)

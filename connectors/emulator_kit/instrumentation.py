@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
-FAULT_KINDS = ("status", "hang", "drop", "truncate")
+FAULT_KINDS = ("status", "hang", "drop", "truncate", "hold", "hold_answer")
 RECORDED_REQUESTS = 500
 
 
@@ -24,9 +24,14 @@ RECORDED_REQUESTS = 500
 class Fault:
     """Serve `kind` to the next `count` requests whose method and path match.
 
-    kind "status" answers `status` with `body` (and Retry-After if set); "hang"
+    kind "status" answers `status` with `body` (and Retry-After and `headers` if set); "hang"
     sleeps `seconds` then answers normally; "drop" closes the connection without
-    an answer; "truncate" sends the real headers and half the body, then closes.
+    an answer; "truncate" sends the real headers and half the body, then closes;
+    "hold" keeps the request unanswered for `seconds`, then drops it unprocessed;
+    "hold_answer" processes the request, then keeps its answer back for `seconds`
+    and drops it (so a client killed meanwhile never learns what was done).
+    The first `skip` matching requests pass untouched; `served` counts the
+    requests the fault was served to (a held request counts from its arrival).
     """
 
     kind: str
@@ -37,7 +42,10 @@ class Fault:
     body: str = ""
     content_type: str = "application/json"
     retry_after: int | None = None
+    headers: dict | None = None
     seconds: float = 30.0
+    skip: int = 0
+    served: int = 0
     _pattern: re.Pattern = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +111,10 @@ class Instrumentation:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(request):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
+                    fault.served += 1
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
@@ -132,9 +144,19 @@ def _serve_fault(fault: Fault, app, environ, start_response):
     if fault.kind == "drop":
         _close_socket(environ)
         return []
+    if fault.kind == "hold":
+        time.sleep(fault.seconds)
+        _close_socket(environ)
+        return []
+    if fault.kind == "hold_answer":
+        Response.from_app(app, environ).get_data()
+        time.sleep(fault.seconds)
+        _close_socket(environ)
+        return []
     if fault.kind == "truncate":
         return _truncated(app, environ, start_response)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    headers.update(fault.headers or {})
     response = Response(fault.body, status=fault.status, content_type=fault.content_type, headers=headers)
     return response(environ, start_response)
 
