@@ -107,3 +107,16 @@ def test_options_on_a_route_without_an_object_answers_200(api):
     response = client.options(f"/api/schemas/{api['ids']['schema']}/audits/schedule/")
     assert response.status_code == 200
     assert response.json()["name"] == "Schedule"
+
+
+@pytest.mark.parametrize("path", ["/api/audit-log/?actor=a%00b", "/api/runs/?status=%00",
+                                  "/api/workflows/?x%00y=1"])
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api, path):
+    """Found by the fuzzer (was a 500: PostgreSQL cannot compare with a NUL)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api['token']}")
+    response = client.get(path)
+    assert response.status_code == 400
+    [(name, messages)] = response.json().items()
+    assert messages == ["Query parameters must not contain NUL (\\x00) characters."]
+    assert "\\x00" in name or name in {"actor", "status"}
