@@ -13,19 +13,62 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from . import directions
 from . import options as activity_options
 from . import runs, schedules
 from .admin_views import RunPages, run_link
-from .models import Activity, Operation, Run, Workflow
+from .models import Activity, Direction, Operation, Run, Tombstone, Workflow
 
 INBOUND = (Operation.IMPORT, Operation.IMPORT_DELETED)
 OUTBOUND = (Operation.EXPORT, Operation.DELETE)
 
 
+DIRECTION_PREFIX = "direction__"
+
+
+def direction_fields(workflow: Workflow | None) -> dict[str, list[tuple[str, forms.ChoiceField]]]:
+    """Per table of the workflow's activities, one choice per field: its direction
+    (read-only CRM fields offer only the directions that never write them)."""
+    tables: dict[str, list] = {}
+    if workflow is None or not workflow.pk:
+        return tables
+    chosen = workflow.field_directions or {}
+    for schema in {a.schema_id: a.schema for a in workflow.activities.select_related("schema")}.values():
+        items = []
+        for field in schema.fields.filter(removed_from_crm=False).order_by("position", "id"):
+            if field.is_system_column:
+                continue
+            allowed = directions.READ_ONLY_CHOICES if directions.is_read_only(field) else Direction.values
+            choice = forms.ChoiceField(
+                label=field.crm_name, choices=[(v, Direction(v).label) for v in allowed],
+                initial=chosen.get(schema.crm_name, {}).get(field.crm_name, directions.default(field)),
+                help_text="read-only in the CRM" if directions.is_read_only(field) else "")
+            items.append((f"{DIRECTION_PREFIX}{schema.crm_name}__{field.crm_name}", choice))
+        tables[schema.crm_name] = items
+    return tables
+
+
 class WorkflowForm(forms.ModelForm):
     class Meta:
         model = Workflow
-        fields = ("name", "internal_name", "account", "enabled", "schedule", "conflict_policy")
+        fields = ("name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "priority")
+
+    def clean(self):
+        """The per-field selects become `field_directions` (only choices that differ
+        from the field's default are kept, so defaults follow the CRM's flags)."""
+        cleaned = super().clean()
+        if any(name.startswith(DIRECTION_PREFIX) for name in self.fields):
+            self.instance.field_directions = self._chosen_directions(cleaned)
+        return cleaned
+
+    def _chosen_directions(self, cleaned) -> dict:
+        chosen: dict[str, dict[str, str]] = {}
+        for table, items in direction_fields(self.instance).items():
+            for name, field in items:
+                value = cleaned.get(name)
+                if value and value != directions.default_by_name(self.instance, table, field.label):
+                    chosen.setdefault(table, {})[field.label] = value
+        return chosen
 
     def clean_schedule(self) -> str:
         schedule = self.cleaned_data["schedule"].strip()
@@ -114,6 +157,22 @@ class WorkflowAdmin(admin.ModelAdmin):
     search_fields = ("name", "internal_name")
     prepopulated_fields = {"internal_name": ("name",)}
     list_select_related = ("account",)
+    change_form_template = "admin/workflows/workflow/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        declared = {name: field for items in direction_fields(obj).values() for name, field in items}
+        kwargs["form"] = type("WorkflowDirectionsForm", (self.form,), declared)
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": WorkflowForm.Meta.fields})]
+        for table, items in direction_fields(obj).items():
+            fieldsets.append((f"Field directions: {table}", {
+                "fields": [name for name, _ in items], "classes": ("collapse",),
+                "description": "Which way each field's values go. Two-way fields changed on both sides follow the "
+                               "conflict policy; a CRM field that is read-only can only come from the CRM."}))
+        return fieldsets
 
     def get_queryset(self, request):
         last = Run.objects.filter(workflow=OuterRef("pk")).order_by("-created_at", "-pk")

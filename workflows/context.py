@@ -11,6 +11,7 @@ from django.utils import timezone
 from connectors.base import Connector
 from wizard.models import DataSchema
 
+from .directions import Directions
 from .models import Activity, ActivityRun, Run, SyncState
 
 
@@ -42,12 +43,15 @@ class ActivityContext:
     connector: Connector
     options: dict
     conflict_policy: str
+    directions: Directions | None = None
     warnings: list[str] = field(default_factory=list)
     _conflicts: list[str] = field(default_factory=list)
     _calls_at_start: int = 0
 
     def __post_init__(self) -> None:
         self._calls_at_start = self.connector.api_usage().calls
+        if self.directions is None:
+            self.directions = Directions.of(self.run.workflow, self.schema)
 
     def add(self, counts: Counts) -> None:
         """Add page counts to the activity's counters (in the page's transaction)."""

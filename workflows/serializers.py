@@ -9,9 +9,10 @@ from rest_framework import serializers
 from connectors.models import ExternalAccount
 from wizard.models import DataSchema
 
+from . import directions
 from . import options as activity_options
 from . import schedules
-from .models import Activity, ActivityRun, ConflictPolicy, Operation, Reject, Run, Workflow
+from .models import Activity, ActivityRun, ConflictPolicy, Operation, Priority, Reject, Run, Tombstone, Workflow
 
 
 class ActivitySerializer(serializers.Serializer):
@@ -35,14 +36,23 @@ class WorkflowSerializer(serializers.ModelSerializer):
     account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.all())
     internal_name = serializers.SlugField(max_length=100, required=False)
     conflict_policy = serializers.ChoiceField(choices=ConflictPolicy.choices, default=ConflictPolicy.CRM_WINS)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    field_directions = serializers.JSONField(required=False)
     activities = ActivitySerializer(many=True)
+    directions = serializers.SerializerMethodField(help_text="Every field of the workflow's tables with its "
+                                                             "direction (chosen or by default).")
     next_run_at = serializers.SerializerMethodField()
     last_run = serializers.SerializerMethodField()
 
     class Meta:
         model = Workflow
-        fields = ("id", "name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "activities",
-                  "next_run_at", "last_run", "created_at", "updated_at")
+        fields = ("id", "name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "priority",
+                  "field_directions", "activities", "directions", "next_run_at", "last_run", "created_at",
+                  "updated_at")
+
+    def get_directions(self, workflow) -> dict:
+        schemas = {a.schema.crm_name: a.schema for a in workflow.activities.all()}
+        return {name: directions.Directions.table(workflow, schema) for name, schema in sorted(schemas.items())}
 
     def get_next_run_at(self, workflow) -> str | None:
         when = schedules.next_run_at(workflow)
@@ -70,6 +80,11 @@ class WorkflowSerializer(serializers.ModelSerializer):
             attrs["activities"] = self._check_activities(account, attrs["activities"])
         elif not self.instance:
             raise serializers.ValidationError({"activities": ["This field is required."]})
+        if "field_directions" in attrs:
+            schemas = {s.crm_name: s for s in DataSchema.objects.filter(account=account)}
+            found = directions.errors(schemas, attrs["field_directions"])
+            if found:
+                raise serializers.ValidationError(found)
         return attrs
 
     def _check_activities(self, account, activities):

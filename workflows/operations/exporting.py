@@ -14,10 +14,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
-from connectors.types import RecordResult, WriteMode
+from connectors.types import ReadRequest, RecordResult, WriteMode
 
 from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
+from ..directions import blank
 from ..mapping import Mapper
 from ..models import ExportJournal
 from ..rejects import reject_crm, reject_local
@@ -58,9 +59,11 @@ def _rows(ctx: ActivityContext):
     return rows.exclude(pk__in=ExportJournal.objects.filter(activity=ctx.activity).values("row_id"))
 
 
-def _writable(mapper: Mapper, creating: bool) -> list:
+def _writable(ctx, mapper: Mapper, creating: bool) -> list:
+    """Fields the CRM accepts for this mode and the workflow sends (its direction rules)."""
     flag = "createable" if creating else "updateable"
-    return [f for f in mapper.fields if not f.is_system_column and not f.read_only and getattr(f, flag)]
+    return [f for f in mapper.fields if not f.is_system_column and not f.read_only and getattr(f, flag)
+            and ctx.directions.exported(f.column_name)]
 
 
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
@@ -84,10 +87,11 @@ def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
 def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool) -> None:
     if not rows:
         return
-    fields = _writable(mapper, creating)
+    fields = _writable(ctx, mapper, creating)
     if mode is WriteMode.UPDATE:
         fields = [f for f in fields if f.updateable]
-    payloads = [_payload(ctx, mapper, row, fields, mode) for row in rows]
+    blanks = _blank_in_crm(ctx, rows, fields)
+    payloads = [_payload(ctx, mapper, row, fields, mode, blanks) for row in rows]
     stamps = {row.pk: row.local_modstamp for row in rows}
     if mode is WriteMode.CREATE:
         ExportJournal.objects.bulk_create([ExportJournal(activity=ctx.activity, run=ctx.run, row_id=r.pk) for r in rows])
@@ -103,12 +107,30 @@ def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool)
         ctx.add(counts)
 
 
+def _blank_in_crm(ctx, rows: list, fields: list) -> set[tuple[str, str]]:
+    """(CRM id, field) pairs blank in the CRM among the fields preferred from the
+    CRM unless blank that these rows would fill: one id query per batch of rows."""
+    prefer = [f for f in fields if ctx.directions.fills_blank_only(f.column_name)]
+    known = [r for r in rows if r.crm_id and any(not blank(getattr(r, f.column_name)) for f in prefer)]
+    if not prefer or not known:
+        return set()
+    id_field = ctx.schema.id_field
+    request = ReadRequest(table=ctx.schema.crm_name, fields=(id_field, *(f.crm_name for f in prefer)),
+                          ids=tuple(r.crm_id for r in known))
+    return {(record[id_field], f.crm_name) for page in ctx.connector.read(request) for record in page.records
+            for f in prefer if blank(record.get(f.crm_name))}
+
+
 def _surely_not_processed(exc: ConnectorError) -> bool:
     """Refused before any record was looked at: auth, quota, throttling, bad request."""
     return isinstance(exc, (AuthenticationFailed, ApiLimitReached, InvalidRequest)) or exc.status in (401, 403, 429)
 
 
-def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode) -> dict:
+def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode, blanks: set) -> dict:
+    """A field where the CRM is preferred unless blank goes out only to fill a blank:
+    the record is new to the CRM, or the CRM's value was read and is blank."""
+    fields = [f for f in fields if not ctx.directions.fills_blank_only(f.column_name)
+              or (not blank(getattr(row, f.column_name)) and (not row.crm_id or (row.crm_id, f.crm_name) in blanks))]
     payload = mapper.to_crm(row, fields)
     if mode is WriteMode.UPDATE:
         payload[ctx.schema.id_field] = row.crm_id

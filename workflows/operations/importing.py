@@ -100,7 +100,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     now = timezone.now()
     creates, updates, update_columns = [], [], set()
     for crm_id, record in by_id.items():
-        values = mapper.to_local(record)
+        values = ctx.directions.importable(mapper.to_local(record))
         problem = mapper.check(values)
         if problem:
             counts.rejected += 1
@@ -112,7 +112,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             continue
         outcome = _merge(ctx, mapper, row, values, now)
         counts.unchanged += outcome in ("unchanged", "restamped")
-        counts.updated += outcome in ("updated", "conflict")
+        counts.updated += outcome in ("updated", "conflict", "owned")
         counts.conflicts += outcome in ("conflict", "kept")
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
@@ -135,26 +135,41 @@ def _same_keys(rows: list[dict]) -> list[list[dict]]:
 
 def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
     """Apply a CRM record to an existing row: unchanged, restamped, updated,
-    conflict or kept. Only fields we could have written count as a change: the
-    CRM's own stamps and formulas move when our export lands, and that is no echo."""
+    conflict, kept or owned. Only fields we could have written count as a change:
+    the CRM's own stamps and formulas move when our export lands, and that is no
+    echo. Fields the CRM owns (crm_to_local, prefer the CRM) are applied without
+    asking the conflict policy; only two-way fields changed on both sides conflict."""
     changed = [c for c, v in values.items() if c != "crm_modstamp" and getattr(row, c) != v]
     if not changed and not row.is_deleted:
         if values.get("crm_modstamp", row.crm_modstamp) == row.crm_modstamp:
             return "unchanged"
         _mark_synced(row, values, now)
         return "restamped"
-    if not row.is_deleted and not set(changed) & mapper.writable_columns:
+    writable_changed = set(changed) & mapper.writable_columns
+    if not row.is_deleted and not writable_changed:
         _apply(row, values, now)
         return "restamped"
     if changed_locally(row):
+        owned = {c: values[c] for c in changed if ctx.directions.crm_owned(c)}
+        if not writable_changed - set(owned):
+            _apply_keeping_local_change(ctx, row, owned)
+            return "owned"
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
         ctx.conflict(row.crm_id, side)
         if side == LOCAL:
+            _apply_keeping_local_change(ctx, row, owned)
             return "kept"
         _apply(row, values, now)
         return "conflict"
     _apply(row, values, now)
     return "updated"
+
+
+def _apply_keeping_local_change(ctx: ActivityContext, row, owned: dict) -> None:
+    """The CRM's values of the fields it owns, written without the sync stamps: the
+    trigger stamps the row, so its local change still goes out with the next export."""
+    if owned:
+        ctx.model.objects.filter(pk=row.pk).update(**owned)
 
 
 def _apply(row, values: dict, now) -> None:
