@@ -3,7 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from connectors.views import ExternalAccountViewSet
-from workflows.views import RunViewSet, WorkflowViewSet
+from workflows.views import RunViewSet, TombstoneViewSet, WorkflowViewSet
 from wizard.views import AccountSchemasViewSet, AccountTablesViewSet, DataSchemaViewSet
 from wizard.enumeration_views import AccountEnumerationsViewSet, EnumerationSyncJobViewSet, EnumerationViewSet
 
@@ -19,3 +19,4 @@ router.register("enumerations", EnumerationViewSet)
 router.register("enumeration-sync-jobs", EnumerationSyncJobViewSet)
 router.register("workflows", WorkflowViewSet)
 router.register("runs", RunViewSet)
+router.register("tombstones", TombstoneViewSet)

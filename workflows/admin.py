@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from . import directions
 from . import options as activity_options
-from . import runs, schedules
+from . import runs, schedules, tombstones
 from .admin_views import RunPages, run_link
 from .models import Activity, Direction, Operation, Run, Tombstone, Workflow
 
@@ -300,6 +300,7 @@ class RunAdmin(admin.ModelAdmin):
             path("<int:pk>/rejects.csv", view(pages.rejects_csv), name="workflows_run_rejects_csv"),
             path("<int:pk>/cancel/", post(pages.cancel), name="workflows_run_cancel"),
             path("<int:pk>/retry-rejects/", post(pages.retry_rejects), name="workflows_run_retry"),
+            path("<int:pk>/confirm-deletions/", post(pages.confirm_deletions), name="workflows_run_confirm"),
         ]
         return own + super().get_urls()
 
@@ -309,3 +310,36 @@ class RunAdmin(admin.ModelAdmin):
         run = get_object_or_404(Run.objects.select_related("workflow"), pk=object_id)
         context = {**RunPages(self).context(request, run), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Rows deleted on either side or gone out of a filter; restored by an action."""
+
+    list_display = ("deleted_at", "schema", "crm_id", "row_id", "reason", "side", "run", "removed", "restored_at")
+    list_filter = ("reason", "side", "removed", ("restored_at", admin.EmptyFieldListFilter), "schema")
+    search_fields = ("crm_id",)
+    list_select_related = ("schema", "run")
+    readonly_fields = ("schema", "row_id", "crm_id", "side", "reason", "run", "deleted_at", "removed", "values",
+                       "restored_at", "restored_by")
+    actions = ["restore_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Restore the selected rows", permissions=["change"])
+    def restore_selected(self, request, queryset):
+        restored, refused = 0, []
+        for tombstone in queryset:
+            try:
+                tombstones.restore(tombstone, user=request.user)
+                restored += 1
+            except tombstones.NotRestorable as exc:
+                refused.append(f"{tombstone}: {exc}")
+        if restored:
+            messages.success(request, f"{restored} row(s) restored.")
+        for text in refused:
+            messages.warning(request, text)

@@ -3,16 +3,19 @@ options, and ways to count, log, heartbeat and notice a cancellation."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from connectors.base import Connector
+from connectors.types import RecordResult, WriteMode
 from wizard.models import DataSchema
 
 from .directions import Directions
-from .models import Activity, ActivityRun, Run, SyncState
+from .models import Activity, ActivityRun, Reject, Run, SyncState
 
 
 class Cancelled(Exception):
@@ -44,6 +47,8 @@ class ActivityContext:
     options: dict
     conflict_policy: str
     directions: Directions | None = None
+    # A dry run: the caller rolls back every write; counts, log and rejects go to the ledger.
+    ledger: object | None = None
     warnings: list[str] = field(default_factory=list)
     _conflicts: list[str] = field(default_factory=list)
     _calls_at_start: int = 0
@@ -53,17 +58,56 @@ class ActivityContext:
         if self.directions is None:
             self.directions = Directions.of(self.run.workflow, self.schema)
 
+    @property
+    def dry_run(self) -> bool:
+        return self.ledger is not None
+
+    @property
+    def calls(self) -> int:
+        """API calls this activity has made so far."""
+        return self.connector.api_usage().calls - self._calls_at_start
+
     def add(self, counts: Counts) -> None:
         """Add page counts to the activity's counters (in the page's transaction)."""
-        calls = self.connector.api_usage().calls - self._calls_at_start
+        if self.ledger is not None:
+            self.ledger.add(self.activity_run.pk, counts, self.calls)
+            return
         changes = {name: F(name) + value for name, value in counts.as_dict().items()}
-        ActivityRun.objects.filter(pk=self.activity_run.pk).update(api_calls=calls, **changes)
+        ActivityRun.objects.filter(pk=self.activity_run.pk).update(api_calls=self.calls, **changes)
         Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
 
     def log(self, message: str) -> None:
+        if self.ledger is not None:
+            self.ledger.log(message)
+            return
         from .runlog import append
 
         append(self.run.pk, message)
+
+    @contextmanager
+    def page(self):
+        """One page's transaction: rows, bookmark and counters commit together."""
+        with transaction.atomic():
+            yield
+
+    def keep_reject(self, reject: Reject) -> None:
+        if self.ledger is not None:
+            self.ledger.rejects.append(reject)
+        else:
+            reject.save()
+
+    # --- writing to the CRM (simulated in a dry run) ----------------------------
+    def write_to_crm(self, records: list[dict], mode: WriteMode, key: str | None, all_or_none: bool) -> list:
+        if self.ledger is None:
+            return self.connector.write(self.schema.crm_name, records, mode, key, all_or_none)
+        from .dry_run import simulated_writes
+
+        return simulated_writes(self, records, mode, key)
+
+    def delete_in_crm(self, ids: list[str]) -> list[RecordResult]:
+        if self.ledger is None:
+            return self.connector.delete(self.schema.crm_name, ids)
+        return [RecordResult(success=True, id=crm_id) for crm_id in ids]
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -84,6 +128,9 @@ class ActivityContext:
             raise Cancelled()
 
     def set_total(self, total: int | None) -> None:
+        if self.ledger is not None:
+            self.ledger.totals[self.activity_run.pk] = total
+            return
         ActivityRun.objects.filter(pk=self.activity_run.pk).update(total=total)
 
     # --- the activity's bookmark -------------------------------------------------

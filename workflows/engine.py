@@ -16,8 +16,8 @@ from connectors.errors import ConnectorError, TransientError
 from connectors.services import redact
 from wizard.live_models import model_for
 
+from . import guardrails, watermarks
 from . import options as activity_options
-from . import watermarks
 from .context import ActivityContext, Cancelled
 from .models import ACTIVE_STATUSES, Activity, ActivityRun, Reject, Run, RunStatus
 from .operations import deletions, exporting, importing, parts
@@ -129,6 +129,9 @@ def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> t
         _close_activity(activity_run, RunStatus.CANCELLED)
         _cancel(run.pk, f"run cancelled during activity {activity_run.position + 1}")
         return False, False
+    except guardrails.AwaitingConfirmation as pause:
+        _await_confirmation(run, activity_run, pause)
+        return False, False
     except TransientError:
         raise  # the task retries it with backoff; the watermark keeps what is done
     except Exception as exc:
@@ -175,12 +178,38 @@ def _cancel(run_id: int, message: str) -> None:
     _settle(run_id, message, status=RunStatus.CANCELLED)
 
 
+def settle(run_id: int, message: str, **changes) -> None:
+    _settle(run_id, message, **changes)
+
+
 def _settle(run_id: int, message: str, **changes) -> None:
     """End an active run with `changes`, its last log line written first, so that
     whoever sees the final status also sees why."""
     if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).exists():
         append(run_id, message)
     Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(ended_at=timezone.now(), **changes)
+
+
+def _await_confirmation(run: Run, activity_run: ActivityRun, pause: guardrails.AwaitingConfirmation) -> None:
+    """Pause the run with what the activity would delete; nothing was deleted."""
+    table = activity_run.activity.schema.crm_name if activity_run.activity else ""
+    pending = {"position": activity_run.position, "table": table, "operation": activity_run.operation,
+               "count": pause.count, "limit": pause.limit_text, "crm_ids": pause.crm_ids, "confirmed": False}
+    ActivityRun.objects.filter(pk=activity_run.pk).update(status=RunStatus.AWAITING_CONFIRMATION)
+    append(run.pk, f"activity {activity_run.position + 1} paused: it would delete {pause.count} row(s) of {table}, "
+                   f"more than {pause.limit_text}; an administrator must confirm or cancel")
+    Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(status=RunStatus.AWAITING_CONFIRMATION,
+                                                                   pending_deletions=pending)
+
+
+def resume_confirmed(run_id: int) -> Step:
+    """After a confirmation: the paused activity again, allowed that many deletions."""
+    run = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).first()
+    if run is None:
+        return STOP
+    position = run.pending_deletions["position"]
+    ActivityRun.objects.filter(run=run, position=position).update(status=RunStatus.RUNNING)
+    return Step("activity", position)
 
 
 def _fail(run: Run, activity_run: ActivityRun, exc: Exception) -> None:

@@ -160,12 +160,15 @@ class ActivityRunSerializer(serializers.ModelSerializer):
 class RunSerializer(serializers.ModelSerializer):
     activities = ActivityRunSerializer(source="activity_runs", many=True, read_only=True)
     started_by = serializers.CharField(source="started_by.username", default=None)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    deletions_confirmed_by = serializers.CharField(source="deletions_confirmed_by.username", default=None)
     rejects = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
-        fields = ("id", "workflow", "status", "trigger", "started_by", "created_at", "started_at", "ended_at",
-                  "cancel_requested", "error", "activities", "rejects", "log")
+        fields = ("id", "workflow", "status", "status_display", "dry_run", "trigger", "started_by", "created_at",
+                  "started_at", "ended_at", "cancel_requested", "error", "forecast_calls", "forecast",
+                  "budget_allowed", "pending_deletions", "deletions_confirmed_by", "activities", "rejects", "log")
 
     def get_rejects(self, run) -> int:
         return run.rejects.count()
@@ -175,3 +178,13 @@ class RejectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reject
         fields = ("id", "activity_run", "local_key", "crm_id", "code", "message", "fields", "payload", "created_at")
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    table = serializers.CharField(source="schema.crm_name", read_only=True)
+    restored_by = serializers.CharField(source="restored_by.username", default=None)
+
+    class Meta:
+        model = Tombstone
+        fields = ("id", "schema", "table", "row_id", "crm_id", "side", "reason", "run", "deleted_at", "removed",
+                  "values", "restored_at", "restored_by")

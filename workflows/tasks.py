@@ -49,6 +49,14 @@ def begin_run(self, run_id: int) -> str:
     return step.kind
 
 
+@shared_task(name="workflows.resume_run", bind=True, acks_late=True)
+def resume_run(self, run_id: int) -> str:
+    """A run paused for a deletion confirmation, confirmed: its activity again."""
+    step = engine.resume_confirmed(run_id)
+    _go_on(self, run_id, step)
+    return step.kind
+
+
 @shared_task(name="workflows.run_activity", **RETRYING)
 def run_activity(self, run_id: int, position: int) -> str:
     try:

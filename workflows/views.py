@@ -8,11 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crmsync.pagination import Pagination
-from crmsync.permissions import StaffActionPermission
+from crmsync.permissions import StaffActionPermission, staff_with
 
-from . import runs, schedules
-from .models import Run, Workflow
-from .serializers import RejectSerializer, RunSerializer, WorkflowSerializer
+from . import runs, schedules, tombstones
+from .models import Run, Tombstone, Workflow
+from .serializers import RejectSerializer, RunSerializer, TombstoneSerializer, WorkflowSerializer
 
 RunStarted = inline_serializer("RunStarted", {"run": serializers.IntegerField()})
 RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(), "run": serializers.IntegerField()})
@@ -62,3 +62,46 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def cancel(self, request, pk=None):
         run = runs.cancel(self.get_object())
         return Response(RunSerializer(run).data)
+
+    @extend_schema(request=None, responses={200: RunSerializer, 409: RunConflict})
+    @action(detail=True, methods=["post"], url_path="confirm-deletions",
+            permission_classes=[staff_with("workflows.view_run", "workflows.change_workflow")])
+    def confirm_deletions(self, request, pk=None):
+        """Let a run paused by a deletion guardrail delete what it announced."""
+        run = self.get_object()
+        try:
+            run = runs.confirm_deletions(run, user=request.user)
+        except runs.NotAwaitingConfirmation as exc:
+            return Response({"detail": str(exc), "run": run.pk}, status=status.HTTP_409_CONFLICT)
+        return Response(RunSerializer(run).data)
+
+
+class TombstoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rows deleted on either side, or gone out of a filter; `?schema=`, `?reason=`,
+    `?side=`, `?crm_id=`, `?restored=true|false` filter them."""
+
+    queryset = Tombstone.objects.select_related("schema", "run")
+    serializer_class = TombstoneSerializer
+
+    def get_queryset(self):
+        queryset, params = super().get_queryset(), self.request.query_params
+        for name in ("reason", "side", "crm_id"):
+            if params.get(name):
+                queryset = queryset.filter(**{name: params[name]})
+        if params.get("schema", "").isdigit():
+            queryset = queryset.filter(schema_id=params["schema"])
+        if params.get("restored") in ("true", "false"):
+            queryset = queryset.filter(restored_at__isnull=params["restored"] == "false")
+        return queryset
+
+    @extend_schema(request=None, responses={200: TombstoneSerializer, 409: RunConflict})
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    def restore(self, request, pk=None):
+        """Bring the row back (see the README: a row whose CRM record was deleted is
+        created again in the CRM by the next export)."""
+        tombstone = self.get_object()
+        try:
+            tombstone = tombstones.restore(tombstone, user=request.user)
+        except tombstones.NotRestorable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(TombstoneSerializer(tombstone).data)

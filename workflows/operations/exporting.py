@@ -9,7 +9,6 @@ external id need no journal: sending them twice is harmless."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -96,12 +95,12 @@ def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool)
     if mode is WriteMode.CREATE:
         ExportJournal.objects.bulk_create([ExportJournal(activity=ctx.activity, run=ctx.run, row_id=r.pk) for r in rows])
     try:
-        results = ctx.connector.write(ctx.schema.crm_name, payloads, mode, key, ctx.options["all_or_none"])
+        results = ctx.write_to_crm(payloads, mode, key, ctx.options["all_or_none"])
     except ConnectorError as exc:
         if _surely_not_processed(exc):
             ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
         raise
-    with transaction.atomic():
+    with ctx.page():
         counts = _store_results(ctx, rows, payloads, results, stamps, mode)
         ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
         ctx.add(counts)

@@ -4,16 +4,15 @@ commit each page together with the watermark it reaches."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from connectors.types import ReadRequest
 
-from .. import bulk_sql, watermarks
+from .. import bulk_sql, tombstones, watermarks
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
-from ..models import ActivityRun
+from ..models import ActivityRun, TombstoneReason, TombstoneSide
 from . import parts
 from ..mapping import Mapper
 from ..rejects import reject_local
@@ -41,12 +40,35 @@ def run(ctx: ActivityContext) -> None:
     )
     ctx.log(f"import {ctx.schema.crm_name}: " + (f"changes since {since}" if since else "all records")
             + (f", {len(ids)} ids from the local population" if ids else ""))
-    if ids is None and options["parallel"] > 1:
+    if ids is None and options["parallel"] > 1 and not ctx.dry_run:
         split = _split(ctx, request)
         if split:
             return split
-    _read_pages(ctx, mapper, request, bookmark if ids is None else None)
+    watching = ids is None and options["left_filter"] == "flag" and bool(request.conditions)
+    seen: set[str] | None = set() if watching else None
+    _read_pages(ctx, mapper, request, bookmark if ids is None else None, seen)
+    if watching:
+        _flag_left_filter(ctx, request, seen)
     return None
+
+
+def _flag_left_filter(ctx: ActivityContext, request: ReadRequest, seen: set[str]) -> None:
+    """Rows whose record changed since the same watermark but no longer matches the
+    filter (an id-only read without it): flagged with the reason "left the filter",
+    which is not "deleted in the CRM"."""
+    id_field = ctx.schema.id_field
+    unfiltered = ReadRequest(table=request.table, fields=(id_field,), since=request.since)
+    changed = {r[id_field] for page in ctx.connector.read(unfiltered) for r in page.records}
+    gone = sorted(changed - seen)
+    with ctx.page():
+        rows = list(ctx.model.objects.filter(crm_id__in=gone, is_deleted=False)) if gone else []
+        now = timezone.now()
+        ctx.model.objects.filter(pk__in=[r.pk for r in rows]).update(
+            is_deleted=True, deleted_at=now, last_synced_at=now, local_modstamp=now)
+        tombstones.record(ctx, rows, TombstoneSide.CRM, TombstoneReason.LEFT_FILTER)
+        ctx.add(Counts(deleted=len(rows)))
+    if rows:
+        ctx.log(f"{len(rows)} row(s) left the filter (their records still exist in the CRM): flagged")
 
 
 def _split(ctx: ActivityContext, request: ReadRequest) -> list[parts.Part] | None:
@@ -73,10 +95,12 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
     _read_pages(ctx, mapper, parts.part_request(request, part, ctx.schema.modstamp_field), None)
 
 
-def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark) -> None:
+def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark, seen=None) -> None:
     for page in ctx.connector.read(request):
         ctx.check_cancelled()
-        with transaction.atomic():
+        if seen is not None:
+            seen.update(r.get(ctx.schema.id_field) for r in page.records)
+        with ctx.page():
             counts = apply_page(ctx, mapper, page.records)
             ctx.flush_conflicts()
             if bookmark is not None and (page.watermark or page.bookmark):
@@ -98,7 +122,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     by_id = {r[id_field]: r for r in records if r.get(id_field)}
     existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
     now = timezone.now()
-    creates, updates, update_columns = [], [], set()
+    creates, updates, update_columns, revived = [], [], set(), []
     for crm_id, record in by_id.items():
         values = ctx.directions.importable(mapper.to_local(record))
         problem = mapper.check(values)
@@ -110,7 +134,10 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         if row is None:
             creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now})
             continue
+        was_deleted = row.is_deleted
         outcome = _merge(ctx, mapper, row, values, now)
+        if was_deleted and not row.is_deleted:
+            revived.append(crm_id)
         counts.unchanged += outcome in ("unchanged", "restamped")
         counts.updated += outcome in ("updated", "conflict", "owned")
         counts.conflicts += outcome in ("conflict", "kept")
@@ -122,6 +149,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         bulk_sql.insert(ctx.model, group)
     columns = sorted(update_columns)
     bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
+    tombstones.revived(ctx.schema, revived)
     return counts
 
 
