@@ -206,15 +206,16 @@ class WorkflowAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
-        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run")]
+        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run"),
+               path("<int:pk>/dry-run/", run_now, {"dry_run": True}, name="workflows_workflow_dry_run")]
         return own + super().get_urls()
 
-    def run_now_view(self, request, pk):
+    def run_now_view(self, request, pk, dry_run=False):
         workflow = get_object_or_404(Workflow, pk=pk)
         if not self.has_change_permission(request, workflow):
             raise PermissionDenied
         try:
-            run = runs.start_run(workflow, trigger="manual", user=request.user)
+            run = runs.start_run(workflow, trigger="manual", user=request.user, dry_run=dry_run)
         except runs.RunAlreadyActive as exc:
             messages.warning(request, format_html("{} is already {}: {}. It was not started again.", workflow,
                                                   exc.run.status, run_link(exc.run)))
@@ -222,7 +223,8 @@ class WorkflowAdmin(admin.ModelAdmin):
         except runs.WorkflowDisabled:
             messages.error(request, f"{workflow} is disabled: tick “Enabled” and save before running it.")
             return redirect(reverse("admin:workflows_workflow_change", args=[pk]))
-        messages.success(request, f"Run {run.pk} of {workflow} started.")
+        kind = "Dry run" if dry_run else "Run"
+        messages.success(request, f"{kind} {run.pk} of {workflow} started.")
         return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
 
 
@@ -246,10 +248,10 @@ class RunAdmin(admin.ModelAdmin):
     """Runs are written by the engine only: the console reads them."""
 
     change_form_template = "admin/workflows/run/change_form.html"
-    list_display = ("number", "workflow", "status", "trigger", "started_by", "started_at", "ended_at", "rows_in",
-                    "rows_out", "rejects")
+    list_display = ("number", "workflow", "status", "dry_run", "trigger", "started_by", "started_at", "ended_at",
+                    "rows_in", "rows_out", "rejects", "forecast_calls")
     list_display_links = ("number",)
-    list_filter = ("status", "trigger", "workflow")
+    list_filter = ("status", "dry_run", "trigger", "workflow")
     list_select_related = ("workflow", "started_by")
     date_hierarchy = "created_at"
     fieldsets = [("Run", {"fields": (("workflow", "trigger", "started_by", "retry_of"),

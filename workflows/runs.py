@@ -29,14 +29,15 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "CRMSYNC_RUN_STALE_AFTER", 300))
 
 
-def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: Run | None = None) -> Run:
-    """Queue a run and send its task chain once the run row is committed."""
+def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: Run | None = None,
+              dry_run: bool = False) -> Run:
+    """Queue a run (or a dry run) and send its task chain once the run row is committed."""
     if not workflow.enabled:
         raise WorkflowDisabled(f"workflow {workflow.internal_name} is disabled")
     fail_vanished_runs(workflow)
     try:
         with transaction.atomic():
-            run = Run.objects.create(workflow=workflow, trigger=trigger,
+            run = Run.objects.create(workflow=workflow, trigger=trigger, dry_run=dry_run,
                                      started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
     except IntegrityError:
         raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
@@ -61,6 +62,8 @@ def run_chain(run: Run, resume: bool = False):
 
     if resume:
         return tasks.resume_run.si(run.pk)
+    if run.dry_run:
+        return tasks.dry_run.si(run.pk)
     return tasks.begin_run.si(run.pk)
 
 

@@ -8,6 +8,7 @@ from celery import group, shared_task
 
 from connectors.errors import TransientError
 
+from . import dry_run as dry_runs
 from . import engine, runs
 from .operations.parts import Part
 
@@ -78,6 +79,12 @@ def import_part(self, run_id: int, position: int, start: str, end: str, last: bo
         return "stop"
     _go_on(self, run_id, step)
     return step.kind
+
+
+@shared_task(name="workflows.dry_run", acks_late=True)
+def dry_run(run_id: int) -> str:
+    """A whole dry run in one task: its writes are rolled back together at the end."""
+    return dry_runs.execute(run_id)
 
 
 @shared_task(name="workflows.finish_run", acks_late=True)

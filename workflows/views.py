@@ -26,13 +26,16 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         schedules.remove_schedule(workflow)
         workflow.delete()
 
-    @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
+    @extend_schema(request=inline_serializer("RunRequest", {"dry_run": serializers.BooleanField(required=False)}),
+                   responses={202: RunStarted, 409: RunConflict})
     @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
     def run(self, request, pk=None):
-        """Start a run now; 409 with the active run's id if one is going."""
+        """Start a run now (`{"dry_run": true}`: reads only, writes nothing, reports
+        what a real run would do); 409 with the active run's id if one is going."""
         workflow = self.get_object()
+        dry_run = request.data.get("dry_run") in (True, "true", "1") if hasattr(request.data, "get") else False
         try:
-            run = runs.start_run(workflow, trigger="api", user=request.user)
+            run = runs.start_run(workflow, trigger="api", user=request.user, dry_run=dry_run)
         except runs.RunAlreadyActive as exc:
             return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
         except runs.WorkflowDisabled as exc:

@@ -180,8 +180,10 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
     if changed_locally(row):
         owned = {c: values[c] for c in changed if ctx.directions.crm_owned(c)}
         if not writable_changed - set(owned):
+            # Only fields the CRM owns changed (or none, and the row was flagged
+            # deleted here): those are applied, the local change stands.
             _apply_keeping_local_change(ctx, row, owned)
-            return "owned"
+            return "owned" if owned else "unchanged"
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
         ctx.conflict(row.crm_id, side)
         if side == LOCAL:
