@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -13,12 +14,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import directions
+from connectors.errors import ConnectorError
+from connectors.services import redact
+
+from . import budget, directions
 from . import options as activity_options
 from . import runs, schedules, tombstones
 from .admin_views import RunPages, run_link
-from .models import Activity, Direction, Operation, Run, Tombstone, Workflow
+from .models import Activity, Direction, Operation, Priority, Run, Tombstone, Workflow
 
+FORECAST_CACHE_SECONDS = 60
 INBOUND = (Operation.IMPORT, Operation.IMPORT_DELETED)
 OUTBOUND = (Operation.EXPORT, Operation.DELETE)
 
@@ -40,7 +45,7 @@ def direction_fields(workflow: Workflow | None) -> dict[str, list[tuple[str, for
                 continue
             allowed = directions.READ_ONLY_CHOICES if directions.is_read_only(field) else Direction.values
             choice = forms.ChoiceField(
-                label=field.crm_name, choices=[(v, Direction(v).label) for v in allowed],
+                label=field.crm_name, required=False, choices=[(v, Direction(v).label) for v in allowed],
                 initial=chosen.get(schema.crm_name, {}).get(field.crm_name, directions.default(field)),
                 help_text="read-only in the CRM" if directions.is_read_only(field) else "")
             items.append((f"{DIRECTION_PREFIX}{schema.crm_name}__{field.crm_name}", choice))
@@ -52,6 +57,13 @@ class WorkflowForm(forms.ModelForm):
     class Meta:
         model = Workflow
         fields = ("name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "priority")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].required = False
+
+    def clean_priority(self) -> str:
+        return self.cleaned_data.get("priority") or Priority.NORMAL
 
     def clean(self):
         """The per-field selects become `field_directions` (only choices that differ
@@ -65,7 +77,7 @@ class WorkflowForm(forms.ModelForm):
         chosen: dict[str, dict[str, str]] = {}
         for table, items in direction_fields(self.instance).items():
             for name, field in items:
-                value = cleaned.get(name)
+                value = cleaned.get(name) or field.initial  # absent from the form: unchanged
                 if value and value != directions.default_by_name(self.instance, table, field.label):
                     chosen.setdefault(table, {})[field.label] = value
         return chosen
@@ -204,6 +216,11 @@ class WorkflowAdmin(admin.ModelAdmin):
             schedules.remove_schedule(workflow)
         super().delete_queryset(request, queryset)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        workflow = Workflow.objects.filter(pk=object_id).select_related("account").first()
+        context = {"forecast": forecast_for_page(workflow) if workflow else None, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
         own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run"),
@@ -226,6 +243,22 @@ class WorkflowAdmin(admin.ModelAdmin):
         kind = "Dry run" if dry_run else "Run"
         messages.success(request, f"{kind} {run.pk} of {workflow} started.")
         return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
+
+
+def forecast_for_page(workflow: Workflow) -> dict:
+    """The next run's forecast, kept a minute so that reloading the page does not
+    spend the CRM's calls each time."""
+    key = f"crmsync:forecast:{workflow.pk}:{workflow.updated_at.timestamp()}"
+    plan = cache.get(key)
+    if plan is None:
+        try:
+            plan = budget.preview(workflow)
+        except ConnectorError as exc:
+            return {"error": redact(str(exc), workflow.account.secrets)}
+        except Exception as exc:  # an unreadable account must not break the page
+            return {"error": f"{exc.__class__.__name__}: {redact(str(exc), workflow.account.secrets)}"}
+        cache.set(key, plan, FORECAST_CACHE_SECONDS)
+    return plan
 
 
 def _renumber(workflow: Workflow) -> None:

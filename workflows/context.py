@@ -52,9 +52,14 @@ class ActivityContext:
     warnings: list[str] = field(default_factory=list)
     _conflicts: list[str] = field(default_factory=list)
     _calls_at_start: int = 0
+    _calls_before: int = 0
 
     def __post_init__(self) -> None:
         self._calls_at_start = self.connector.api_usage().calls
+        if self.run.budget_allowed is not None and self.ledger is None:
+            from .budget import spent_by_run
+
+            self._calls_before = spent_by_run(self.run, exclude_position=self.activity_run.position)
         if self.directions is None:
             self.directions = Directions.of(self.run.workflow, self.schema)
 
@@ -124,8 +129,17 @@ class ActivityContext:
             self._conflicts = []
 
     def check_cancelled(self) -> None:
+        """Between pages: stop if a person cancelled, or if the run has spent the
+        API calls its budget allowed (what it committed so far is kept)."""
         if Run.objects.filter(pk=self.run.pk, cancel_requested=True).exists():
             raise Cancelled()
+        allowed = self.run.budget_allowed
+        if allowed is not None and self.ledger is None and self._calls_before + self.calls > allowed:
+            from .budget import BudgetExhausted
+
+            raise BudgetExhausted(f"stopped: API budget: the run has spent {self._calls_before + self.calls} API "
+                                  f"call(s), past the {allowed} its budget allowed (forecast "
+                                  f"{self.run.forecast_calls}); what it committed so far is kept")
 
     def set_total(self, total: int | None) -> None:
         if self.ledger is not None:

@@ -16,7 +16,7 @@ from connectors.services import redact
 from connectors.types import Condition, Op, ReadRequest, RecordResult, WriteMode
 from wizard.live_models import model_for
 
-from . import engine
+from . import budget, engine
 from . import options as activity_options
 from .context import ActivityContext, Cancelled, Counts
 from .models import ACTIVE_STATUSES, ActivityRun, Reject, Run, RunStatus
@@ -58,6 +58,7 @@ def execute(run_id: int) -> str:
     Run.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, started_at=timezone.now(),
                                          heartbeat_at=timezone.now())
     append(run_id, "dry run started: reads only; nothing is written locally or to the CRM")
+    budget.record_forecast(run)
     steps = [(activity, ActivityRun.objects.create(
         run=run, activity=activity, position=activity.position, operation=activity.operation,
         status=RunStatus.RUNNING, started_at=timezone.now()))

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from connectors.errors import ConnectorError, TransientError
+from connectors.errors import ApiLimitReached, ConnectorError, TransientError
 from connectors.services import redact
 from wizard.live_models import model_for
 
-from . import guardrails, watermarks
+from . import budget, guardrails, watermarks
 from . import options as activity_options
 from .context import ActivityContext, Cancelled
 from .models import ACTIVE_STATUSES, Activity, ActivityRun, Reject, Run, RunStatus
@@ -47,14 +47,33 @@ STOP = Step("stop")
 
 
 def begin(run_id: int) -> Step:
-    """Mark a queued run running; then its first activity."""
+    """Forecast a queued (or waiting) run against the API budget; then mark it
+    running and go to its first activity, or let it wait, or stop it."""
+    run = Run.objects.select_related("workflow__account").filter(pk=run_id).first()
+    if run is None or run.status not in ACTIVE_STATUSES or run.status == RunStatus.AWAITING_CONFIRMATION:
+        return STOP
+    allowed = run.budget_allowed
+    if run.status != RunStatus.RUNNING:
+        verdict = budget.assess(run)
+        if verdict.kind == "wait":
+            if budget.waited_too_long(run):
+                _settle(run_id, "stopped: API budget: waited 24 hours", status=RunStatus.STOPPED_BUDGET,
+                        error=verdict.message[:5000])
+            elif Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.WAITING_BUDGET):
+                append(run_id, verdict.message + "; the run starts when the budget allows")
+            return STOP
+        if verdict.kind == "stop":
+            _settle(run_id, verdict.message, status=RunStatus.STOPPED_BUDGET, error=verdict.message[:5000])
+            return STOP
+        append(run_id, verdict.message)
+        allowed = verdict.allowed
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in ACTIVE_STATUSES:
             return STOP
         now = timezone.now()
         Run.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, started_at=run.started_at or now,
-                                             heartbeat_at=now)
+                                             heartbeat_at=now, budget_allowed=allowed)
     append(run_id, f"run started ({run.trigger})")
     return next_step(run, -1)
 
@@ -132,6 +151,9 @@ def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> t
     except guardrails.AwaitingConfirmation as pause:
         _await_confirmation(run, activity_run, pause)
         return False, False
+    except (budget.BudgetExhausted, ApiLimitReached) as exc:
+        _stop_for_budget(run, activity_run, exc)
+        return False, False
     except TransientError:
         raise  # the task retries it with backoff; the watermark keeps what is done
     except Exception as exc:
@@ -188,6 +210,15 @@ def _settle(run_id: int, message: str, **changes) -> None:
     if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).exists():
         append(run_id, message)
     Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(ended_at=timezone.now(), **changes)
+
+
+def _stop_for_budget(run: Run, activity_run: ActivityRun, exc: Exception) -> None:
+    """Never "succeeded": the run ends with its own status and the reason."""
+    message = str(exc) if isinstance(exc, budget.BudgetExhausted) else f"stopped: API budget: the CRM said {exc}"
+    message = redact(message, run.workflow.account.secrets)
+    _close_activity(activity_run, RunStatus.STOPPED_BUDGET)
+    _settle(run.pk, f"activity {activity_run.position + 1} {message}", status=RunStatus.STOPPED_BUDGET,
+            error=message[:5000])
 
 
 def _await_confirmation(run: Run, activity_run: ActivityRun, pause: guardrails.AwaitingConfirmation) -> None:

@@ -140,6 +140,14 @@ def fail_vanished_runs(workflow: Workflow | None = None) -> int:
     return count
 
 
+def release_waiting_runs() -> int:
+    """Runs waiting for API budget try again (each is forecast anew)."""
+    waiting = list(Run.objects.filter(status=RunStatus.WAITING_BUDGET).select_related("workflow"))
+    for run in waiting:
+        dispatch(run)
+    return len(waiting)
+
+
 def retry_rejects(run: Run, user=None) -> Run:
     """Release rows held back by an interrupted export and run the workflow again."""
     row_ids = list(Reject.objects.filter(run=run, code="CRMSYNC_UNCERTAIN_CREATE").values_list("local_key", flat=True))

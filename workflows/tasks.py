@@ -99,6 +99,12 @@ def scheduled_run(workflow_id: int) -> int | None:
     return run.pk if run else None
 
 
+@shared_task(name="workflows.release_waiting_runs")
+def release_waiting_runs() -> int:
+    """Fired by Celery beat: runs waiting for API budget are forecast again."""
+    return runs.release_waiting_runs()
+
+
 @shared_task(name="workflows.detect_vanished_runs")
 def detect_vanished_runs() -> int:
     return runs.fail_vanished_runs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,10 @@ from rest_framework.response import Response
 from crmsync.pagination import Pagination
 from crmsync.permissions import StaffActionPermission, staff_with
 
-from . import runs, schedules, tombstones
+from connectors.errors import ConnectorError
+from connectors.services import redact
+
+from . import budget, runs, schedules, tombstones
 from .models import Run, Tombstone, Workflow
 from .serializers import RejectSerializer, RunSerializer, TombstoneSerializer, WorkflowSerializer
 
@@ -25,6 +29,18 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)
         workflow.delete()
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def forecast(self, request, pk=None):
+        """What the next run would cost in API calls, per activity, and what the
+        account's API budget has left (counts cost one call per activity)."""
+        workflow = self.get_object()
+        try:
+            return Response(budget.preview(workflow))
+        except ConnectorError as exc:
+            return Response({"detail": f"the CRM answered: {redact(str(exc), workflow.account.secrets)}"},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
     @extend_schema(request=inline_serializer("RunRequest", {"dry_run": serializers.BooleanField(required=False)}),
                    responses={202: RunStarted, 409: RunConflict})

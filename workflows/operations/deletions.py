@@ -61,13 +61,18 @@ def _apply_deletions(ctx: ActivityContext, ids: list[str], when: dict) -> Counts
     return counts
 
 
-def delete_in_crm(ctx: ActivityContext) -> None:
-    rows = ctx.model.objects.filter(crm_id__isnull=False)
-    if ctx.options["rows"] == "flagged":
+def rows_to_delete(model, schema, options: dict):
+    """The local rows whose CRM records a delete activity deletes (also what its
+    forecast counts)."""
+    rows = model.objects.filter(crm_id__isnull=False)
+    if options["rows"] == "flagged":
         # Flagged locally and not yet propagated (deleted_at is set once done).
-        rows = rows.filter(is_deleted=True, deleted_at__isnull=True)
-    else:
-        rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, ctx.options["filter"])))
+        return rows.filter(is_deleted=True, deleted_at__isnull=True)
+    return rows.filter(to_q(schema, parse_conditions(schema, options["filter"])))
+
+
+def delete_in_crm(ctx: ActivityContext) -> None:
+    rows = rows_to_delete(ctx.model, ctx.schema, ctx.options)
     total = rows.count()
     ctx.set_total(total)
     guardrails.check(ctx, total, ctx.model.objects.filter(crm_id__isnull=False).count(),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
 from connectors.types import ReadRequest, RecordResult, WriteMode
+from wizard.live_models import model_for
 
 from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
@@ -45,17 +46,22 @@ def run(ctx: ActivityContext) -> None:
 
 
 def _rows(ctx: ActivityContext):
-    options = ctx.options
-    rows = ctx.model.objects.filter(is_deleted=False)
+    return rows_to_export(ctx.activity, ctx.options, ctx.model)
+
+
+def rows_to_export(activity, options: dict, model=None):
+    """The local rows an export activity sends (also what its forecast counts)."""
+    schema = activity.schema
+    rows = (model or model_for(schema)).objects.filter(is_deleted=False)
     if options["rows"] == "changed":
         rows = rows.filter(Q(last_synced_at__isnull=True) | Q(local_modstamp__gt=F("last_synced_at")))
     if options["filter"] and options["rows"] == "filter":
-        rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, options["filter"])))
+        rows = rows.filter(to_q(schema, parse_conditions(schema, options["filter"])))
     if options["mode"] == "insert":
         rows = rows.filter(crm_id__isnull=True)
     elif options["mode"] == "update":
         rows = rows.filter(crm_id__isnull=False)
-    return rows.exclude(pk__in=ExportJournal.objects.filter(activity=ctx.activity).values("row_id"))
+    return rows.exclude(pk__in=ExportJournal.objects.filter(activity=activity).values("row_id"))
 
 
 def _writable(ctx, mapper: Mapper, creating: bool) -> list:
