@@ -164,6 +164,9 @@ def assess(run: Run) -> Verdict:
     except ConnectorError as exc:
         logger.warning("run %s: no forecast (%s); the run is not held by the budget", run.pk, exc)
         return Verdict("go", f"no forecast, the CRM answered: {exc}")
+    except activity_options.OptionsError as exc:
+        # The activity itself fails with this message, where the person looks for it.
+        return Verdict("go", f"no forecast: {exc}")
     plan["budget"] = budget.as_dict() if budget else None
     Run.objects.filter(pk=run.pk).update(forecast=plan, forecast_calls=plan["calls"])
     if budget is None:
@@ -200,7 +203,7 @@ def record_forecast(run: Run) -> None:
     """A dry run's forecast: stored, never holding the run (it only reads)."""
     try:
         plan = preview(run.workflow)
-    except ConnectorError as exc:
+    except (ConnectorError, activity_options.OptionsError) as exc:
         logger.warning("run %s: no forecast (%s)", run.pk, exc)
         return
     Run.objects.filter(pk=run.pk).update(forecast=plan, forecast_calls=plan["calls"])

@@ -15,6 +15,7 @@ from connectors.errors import ConnectorError
 from connectors.services import redact
 
 from . import budget, runs, schedules, tombstones
+from .options import OptionsError
 from .models import Run, Tombstone, Workflow
 from .serializers import RejectSerializer, RunSerializer, TombstoneSerializer, WorkflowSerializer
 
@@ -41,6 +42,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         except ConnectorError as exc:
             return Response({"detail": f"the CRM answered: {redact(str(exc), workflow.account.secrets)}"},
                             status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except OptionsError as exc:
+            return Response({"detail": f"an activity's options are invalid: {exc}"}, status=status.HTTP_409_CONFLICT)
 
     @extend_schema(request=inline_serializer("RunRequest", {"dry_run": serializers.BooleanField(required=False)}),
                    responses={202: RunStarted, 409: RunConflict})
