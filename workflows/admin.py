@@ -378,3 +378,4 @@ class TombstoneAdmin(admin.ModelAdmin):
             messages.success(request, f"{restored} row(s) restored.")
         for text in refused:
             messages.warning(request, text)
+from . import audit_admin  # noqa: E402,F401  (reconciliation audits)

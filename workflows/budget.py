@@ -104,7 +104,7 @@ def _activity_forecast(activity, connector) -> dict:
 
 def _import(activity, options, connector) -> tuple[int, int, bool]:
     schema, model = activity.schema, model_for(activity.schema)
-    ids = None
+    ids = tuple(options["ids"]) if options.get("ids") is not None else None
     if options["population"] is not None:
         query = to_q(schema, parse_conditions(schema, options["population"], "population"))
         ids = tuple(model.objects.filter(query, crm_id__isnull=False).values_list("crm_id", flat=True))

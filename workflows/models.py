@@ -249,3 +249,4 @@ class Tombstone(models.Model):
     @property
     def is_restored(self) -> bool:
         return self.restored_at is not None
+from .audit_models import AuditReport, AuditSchedule  # noqa: E402,F401  (reconciliation audits)

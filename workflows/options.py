@@ -14,10 +14,10 @@ MAX_PARALLEL = 16
 GUARDRAILS = {"max_deletions": None, "max_deletion_share": None}
 DEFAULTS = {
     Operation.IMPORT: {"incremental": True, "fields": None, "filter": [], "population": None, "conversions": {},
-                       "parallel": 1, "left_filter": "keep"},
+                       "parallel": 1, "ids": None, "left_filter": "keep"},
     Operation.EXPORT: {"rows": "changed", "filter": [], "mode": "upsert", "key": None, "fields": None,
                        "all_or_none": False},
-    Operation.IMPORT_DELETED: {"action": "flag", **GUARDRAILS},
+    Operation.IMPORT_DELETED: {"action": "flag", "ids": None, **GUARDRAILS},
     Operation.DELETE: {"rows": "flagged", "filter": [], **GUARDRAILS},
 }
 CHOICES = {
@@ -90,9 +90,20 @@ def _check_guardrails(options) -> dict:
     if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 100):
         errors["max_deletion_share"] = ["must be a percentage from 0 to 100 (null: no limit)"]
     return errors
+def _check_ids(options) -> dict:
+    """`ids`: exactly these CRM records (an audit's repair), read in chunks."""
+    ids = options.get("ids")
+    if ids is None:
+        return {}
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        return {"ids": ["must be a list of CRM ids"]}
+    return {}
 
 
 def _check_specific(operation, schema, options) -> dict:
+    errors = _check_ids(options)
+    if errors:
+        return errors
     if operation is Operation.IMPORT:
         conversions = options["conversions"]
         if not isinstance(conversions, dict):

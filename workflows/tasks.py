@@ -108,3 +108,6 @@ def release_waiting_runs() -> int:
 @shared_task(name="workflows.detect_vanished_runs")
 def detect_vanished_runs() -> int:
     return runs.fail_vanished_runs()
+
+
+from . import audit_tasks  # noqa: E402,F401  (registers the audit tasks with the worker)

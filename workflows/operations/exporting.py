@@ -21,6 +21,8 @@ from ..context import ActivityContext, Counts
 from ..directions import blank
 from ..mapping import Mapper
 from ..models import ExportJournal
+from ..enumeration_checks import rows_with_known_values
+from ..provenance_hooks import exported_provenance
 from ..rejects import reject_crm, reject_local
 
 CHUNK = 1000
@@ -72,6 +74,7 @@ def _writable(ctx, mapper: Mapper, creating: bool) -> list:
 
 
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
+    chunk = rows_with_known_values(ctx, chunk)
     key = ctx.options["key"]
     if key:
         # By the key where the row has one; rows without it that the CRM already
@@ -153,15 +156,17 @@ def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mod
         created = result.created or mode is WriteMode.CREATE
         counts.inserted += created
         counts.updated += not created
-        _mark_exported(ctx.model, row.pk, result.id or row.crm_id, stamps[row.pk], now)
+        _mark_exported(ctx.model, row.pk, result.id or row.crm_id, stamps[row.pk], now,
+                       exported_provenance(ctx, row, payload, now))
     return counts
 
 
-def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now) -> None:
+def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now, provenance=None) -> None:
     """Store the CRM id and mark the row synced, unless it changed again while it
     was being sent: then only the id is stored and it stays 'changed'."""
+    traced = {"sync_provenance": provenance} if provenance is not None else {}
     synced = model.objects.filter(pk=pk, local_modstamp=stamp_read).update(
-        crm_id=crm_id, last_synced_at=now, local_modstamp=now)
+        crm_id=crm_id, last_synced_at=now, local_modstamp=now, **traced)
     if not synced and crm_id:
         model.objects.filter(pk=pk, crm_id__isnull=True).update(crm_id=crm_id)
 
