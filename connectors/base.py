@@ -62,6 +62,8 @@ class AccountConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     # The share of the CRM's daily API allocation this account may use (0-1).
     api_budget_share: float = 0.9
+    # The largest answer accepted from the CRM in one response (decompressed).
+    max_response_bytes: int = 100 * 2**20
 
     def value(self, name: str, default: str = "") -> str:
         return self.secrets.get(name) or self.settings.get(name) or default

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from connectors.errors import ConnectorError
 from connectors.services import redact
+from crmsync.permissions import account_of, may_use_account
 
 from . import budget, directions
 from . import options as activity_options
@@ -148,6 +149,29 @@ class ActivityFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("A workflow needs at least one activity.")
 
 
+class NeedsAccountView:
+    """Workflows and runs in the console also need the right to view the external
+    account they use (crmsync.permissions.may_use_account)."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and may_use_account(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._may_use(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and may_use_account(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_use(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_use(request, obj)
+
+    def _may_use(self, request, obj) -> bool:
+        return may_use_account(request.user, account_of(obj) if obj is not None else None)
+
+
 class ActivityInline(admin.StackedInline):
     model = Activity
     form = ActivityForm
@@ -161,7 +185,7 @@ class ActivityInline(admin.StackedInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
     form = WorkflowForm
     inlines = [ActivityInline]
     list_display = ("name", "internal_name", "account", "enabled", "schedule", "next_run", "last_run_status")
@@ -277,7 +301,7 @@ def _rows(operations) -> Coalesce:
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(NeedsAccountView, admin.ModelAdmin):
     """Runs are written by the engine only: the console reads them."""
 
     change_form_template = "admin/workflows/run/change_form.html"
@@ -342,7 +366,9 @@ class RunAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(Run.objects.select_related("workflow"), pk=object_id)
+        run = get_object_or_404(Run.objects.select_related("workflow__account"), pk=object_id)
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
         context = {**RunPages(self).context(request, run), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
 

@@ -122,7 +122,10 @@ class RunPages:
     def _run(self, request, pk) -> Run:
         if not self.model_admin.has_view_permission(request):
             raise PermissionDenied
-        return get_object_or_404(Run.objects.select_related("workflow"), pk=pk)
+        run = get_object_or_404(Run.objects.select_related("workflow__account"), pk=pk)
+        if not self.model_admin.has_view_permission(request, run):
+            raise PermissionDenied
+        return run
 
     def _operable(self, request, pk) -> Run:
         run = self._run(request, pk)
@@ -143,9 +146,11 @@ class RunPages:
         }
 
     def progress(self, request, pk):
-        if not self.model_admin.has_view_permission(request):
+        try:
+            run = self._run(request, pk)
+        except PermissionDenied:
             return JsonResponse({"detail": "permission denied"}, status=403)
-        return JsonResponse(progress(get_object_or_404(Run.objects.select_related("workflow"), pk=pk)))
+        return JsonResponse(progress(run))
 
     def rejects_csv(self, request, pk):
         run = self._run(request, pk)
@@ -159,7 +164,7 @@ class RunPages:
         run = self._operable(request, pk)
         if not run.is_active:
             messages.info(request, f"Run {run.pk} has already ended ({run.status}).")
-        elif runs.cancel(run).status == "cancelled":
+        elif runs.cancel(run, user=request.user, via="console").status == "cancelled":
             messages.success(request, f"Run {run.pk} cancelled.")
         else:
             messages.success(request, f"Cancellation of run {run.pk} requested: it stops after the page it is on.")

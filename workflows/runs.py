@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from crmsync import audit
+
 from . import engine
 from .models import ACTIVE_STATUSES, ExportJournal, Reject, Run, RunStatus, Workflow
 from .runlog import append
@@ -41,6 +43,7 @@ def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: 
                                      started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
     except IntegrityError:
         raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
+    audit.run_started(run, user)
     transaction.on_commit(lambda: dispatch(run))
     return run
 
@@ -95,9 +98,11 @@ class NotAwaitingConfirmation(Exception):
     pass
 
 
-def cancel(run: Run) -> Run:
+def cancel(run: Run, user=None, via: str = "API") -> Run:
     """Ask a run to stop between pages; a run not yet started, waiting for budget
     or awaiting a confirmation stops at once."""
+    if run.is_active and not run.cancel_requested:
+        audit.run_cancelled(run, user, via)
     Run.objects.filter(pk=run.pk).update(cancel_requested=True)
     if Run.objects.filter(pk=run.pk, status__in=PAUSED).exists():
         engine.settle(run.pk, "run cancelled", status=RunStatus.CANCELLED)

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crmsync.pagination import Pagination
-from crmsync.permissions import StaffActionPermission, staff_with
+from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount, staff_with
 
 from connectors.errors import ConnectorError
 from connectors.services import redact
@@ -26,13 +26,14 @@ RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(
 class WorkflowViewSet(viewsets.ModelViewSet):
     queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
     serializer_class = WorkflowSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def perform_destroy(self, workflow):
         schedules.remove_schedule(workflow)
         workflow.delete()
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[StaffModelPermissions, UsesViewableAccount])
     def forecast(self, request, pk=None):
         """What the next run would cost in API calls, per activity, and what the
         account's API budget has left (counts cost one call per activity)."""
@@ -47,7 +48,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=inline_serializer("RunRequest", {"dry_run": serializers.BooleanField(required=False)}),
                    responses={202: RunStarted, 409: RunConflict})
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def run(self, request, pk=None):
         """Start a run now (`{"dry_run": true}`: reads only, writes nothing, reports
         what a real run would do); 409 with the active run's id if one is going."""
@@ -63,8 +64,10 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Run.objects.select_related("workflow", "started_by").prefetch_related("activity_runs__activity__schema")
+    queryset = Run.objects.select_related("workflow__account", "started_by").prefetch_related(
+        "activity_runs__activity__schema")
     serializer_class = RunSerializer
+    permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -80,9 +83,9 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return paginator.get_paginated_response(RejectSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RunSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
     def cancel(self, request, pk=None):
-        run = runs.cancel(self.get_object())
+        run = runs.cancel(self.get_object(), user=request.user, via="API")
         return Response(RunSerializer(run).data)
 
     @extend_schema(request=None, responses={200: RunSerializer, 409: RunConflict})

@@ -1,6 +1,7 @@
-"""Call counting and fault injection shared by the CRM emulators.
+"""Call counting, request recording and fault injection shared by the CRM emulators.
 
-Wraps a WSGI app: every request is counted by route name, and faults queued with
+Wraps a WSGI app: every request is counted by route name and its method and
+decoded path with query kept (the last few hundred), and faults queued with
 `inject` are served instead of the real answer to the next matching requests.
 """
 
@@ -9,12 +10,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from urllib.parse import unquote_plus
 from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
 FAULT_KINDS = ("status", "hang", "drop", "truncate")
+RECORDED_REQUESTS = 500
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Instrumentation:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.counts: Counter[str] = Counter()
+        self._received: deque[tuple[str, str]] = deque(maxlen=RECORDED_REQUESTS)
 
     def inject(self, fault: Fault) -> None:
         with self._lock:
@@ -73,6 +77,19 @@ class Instrumentation:
             if route is None:
                 return sum(self.counts.values())
             return self.counts[route]
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self._received.append((request.method, unquote_plus(request.full_path.rstrip("?"))))
+
+    def received(self) -> list[tuple[str, str]]:
+        """(method, decoded path and query) of the requests served, oldest first."""
+        with self._lock:
+            return list(self._received)
+
+    def forget_received(self) -> None:
+        with self._lock:
+            self._received.clear()
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
@@ -99,6 +116,7 @@ class Instrumentation:
             request = Request(environ)
             if request.path.startswith(skip_prefix):
                 return app(environ, start_response)
+            self.record(request)
             fault = self.take_fault(request)
             if fault is None:
                 return app(environ, start_response)

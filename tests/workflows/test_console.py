@@ -267,7 +267,8 @@ def test_staff_without_view_run_gets_403_on_every_run_page(salesforce_account, c
 def test_a_viewer_of_runs_sees_the_page_but_may_not_cancel(salesforce_account, client, staff_without_permissions):
     wf = workflow(salesforce_account, generate(salesforce_account, "Contact"), ("import", {}))
     run = Run.objects.create(workflow=wf, status="running")
-    staff_without_permissions.user_permissions.add(Permission.objects.get(codename="view_run"))
+    staff_without_permissions.user_permissions.add(*Permission.objects.filter(
+        codename__in=("view_run", "view_externalaccount")))
     client.force_login(staff_without_permissions)
     page = client.get(run_page(run))
     assert page.status_code == 200 and 'id="run-cancel"' not in page.content.decode()
