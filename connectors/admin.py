@@ -29,7 +29,8 @@ class ExternalAccountAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         general = ("name", "internal_name", "crm_type", "enabled")
-        connection = ("server_url", "api_version", "timeout", "api_quota_share", "ca_certificate")
+        connection = ("server_url", "api_version", "timeout", "api_quota_share", "daily_api_allocation",
+                      "ca_certificate")
         fieldsets = [(None, {"fields": general}), ("Connection", {"fields": connection})]
         fieldsets += settings_fieldsets()
         if obj is not None:

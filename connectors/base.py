@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from .types import (
     ApiUsage,
     ConnectionResult,
+    DailyAllocation,
     DeletedPage,
     Enumeration,
     Page,
@@ -157,6 +158,34 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def api_usage(self) -> ApiUsage:
         """Calls made by this instance and the CRM's own usage figures if known."""
+
+    # --- forecasting (the API budget governor) ------------------------------------
+    # Calls a fresh connector makes before its first read, write or delete (sign-in,
+    # table description), by kind: "read", "write", "delete", "deleted".
+    session_calls: ClassVar[dict[str, int]] = {"read": 0, "write": 0, "delete": 0, "deleted": 0}
+    read_page_size: ClassVar[int] = 1000
+    write_batch_size: ClassVar[int] = 200
+
+    def daily_allocation(self) -> DailyAllocation | None:
+        """The CRM's daily API allocation and what remains, if the CRM reports it."""
+        return None
+
+    def count(self, request: ReadRequest) -> int | None:
+        """How many records `request` would read (one cheap call), or None."""
+        return None
+
+    def read_calls(self, records: int) -> int:
+        return max(1, -(-records // self.read_page_size))
+
+    def write_calls(self, records: int) -> int:
+        return -(-records // self.write_batch_size)
+
+    def delete_calls(self, records: int) -> int:
+        return self.write_calls(records)
+
+    def deleted_calls(self) -> int:
+        """Calls to list the deletions since a watermark (one page is assumed)."""
+        return 1
 
     def close(self) -> None:
         """Release sessions; connectors are also context managers."""

@@ -44,6 +44,7 @@ class ExternalAccountForm(forms.ModelForm):
             "enabled",
             "timeout",
             "api_quota_share",
+            "daily_api_allocation",
             "ca_certificate",
         )
         widgets = {"server_url": forms.URLInput(attrs={"size": 60, "placeholder": "https://"})}

@@ -42,6 +42,15 @@ class ExternalAccount(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Runs stop cleanly before the CRM's daily API usage passes this share.",
     )
+    daily_api_allocation = models.PositiveIntegerField(
+        "daily API allocation", null=True, blank=True,
+        help_text="Requests per 24 h the CRM entitles this account to, for CRMs that do not report it (Dynamics 365: "
+                  "40,000 per licensed user, 500,000 + 5,000 per licence for application users). Salesforce's own "
+                  "DailyApiRequests figure is read from its limits resource instead.")
+    # The CRM's daily allocation and usage as last read by the API budget governor.
+    api_daily_max = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    api_daily_used = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    api_limits_read_at = models.DateTimeField(null=True, blank=True, editable=False)
     settings = models.JSONField(default=dict, blank=True)
     secrets = EncryptedJSONField(default=dict, blank=True, editable=False)
     last_test_ok = models.BooleanField(null=True, editable=False)

@@ -32,6 +32,10 @@ class ExternalAccountSerializer(serializers.ModelSerializer):
             "timeout",
             "ca_certificate",
             "api_quota_share",
+            "daily_api_allocation",
+            "api_daily_max",
+            "api_daily_used",
+            "api_limits_read_at",
             "settings",
             "credentials_set",
             "last_test_ok",
@@ -40,7 +44,8 @@ class ExternalAccountSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("last_test_ok", "last_test_detail", "last_tested_at", "created_at", "updated_at")
+        read_only_fields = ("last_test_ok", "last_test_detail", "last_tested_at", "created_at", "updated_at",
+                            "api_daily_max", "api_daily_used", "api_limits_read_at")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -224,6 +224,19 @@ class ApiUsage:
 
 
 @dataclass(frozen=True)
+class DailyAllocation:
+    """The CRM's own daily API allocation and what is left of it, as it reports them."""
+
+    limit: int
+    remaining: int
+    source: str
+
+    @property
+    def used(self) -> int:
+        return max(0, self.limit - self.remaining)
+
+
+@dataclass(frozen=True)
 class ConnectionResult:
     ok: bool
     detail: str

@@ -3,9 +3,9 @@
 from rest_framework.routers import DefaultRouter
 
 from connectors.views import ExternalAccountViewSet
+from workflows.views import RunViewSet, TombstoneViewSet, WorkflowViewSet
 from crmsync.audit_views import AuditLogViewSet
 from workflows.audit_views import AuditReportViewSet, SchemaAuditViewSet
-from workflows.views import RunViewSet, WorkflowViewSet
 from wizard.views import AccountSchemasViewSet, AccountTablesViewSet, DataSchemaViewSet
 from wizard.enumeration_views import AccountEnumerationsViewSet, EnumerationSyncJobViewSet, EnumerationViewSet
 
@@ -22,5 +22,6 @@ router.register("enumerations", EnumerationViewSet)
 router.register("enumeration-sync-jobs", EnumerationSyncJobViewSet)
 router.register("workflows", WorkflowViewSet)
 router.register("runs", RunViewSet)
+router.register("tombstones", TombstoneViewSet)
 router.register("audit-log", AuditLogViewSet)
 router.register("audits", AuditReportViewSet)

@@ -61,7 +61,24 @@ def account_rows(runs: list[Run]) -> list[dict]:
     for run in runs:
         if timezone.localdate(run.created_at) == today:
             calls[run.workflow.account_id] += run_rows(run).api_calls
-    return [{"account": account, "calls_today": calls[account.pk]} for account in ExternalAccount.objects.all()]
+    return [{"account": account, "calls_today": calls[account.pk], "budget": budget_figures(account)}
+            for account in ExternalAccount.objects.all()]
+
+
+def budget_figures(account) -> dict | None:
+    """The API budget as last read by the governor (no call to the CRM here): used
+    and remaining over 24 h, and the forecast of the runs not yet ended or, for
+    the others, of their last run."""
+    if account.api_daily_max is None:
+        return None
+    total = account.api_daily_max * account.api_quota_share // 100
+    used = account.api_daily_used or 0
+    forecast = 0
+    for workflow in account.workflows.filter(enabled=True):
+        last = workflow.runs.filter(forecast_calls__isnull=False).order_by("-created_at").first()
+        forecast += last.forecast_calls if last else 0
+    return {"limit": account.api_daily_max, "total": total, "used": used, "forecast": forecast,
+            "remaining": max(0, total - used), "read_at": account.api_limits_read_at}
 
 
 def workflow_rows() -> list[dict]:

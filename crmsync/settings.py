@@ -192,6 +192,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "detect-vanished-runs": {"task": "workflows.detect_vanished_runs", "schedule": 60.0},
+    "release-waiting-runs": {"task": "workflows.release_waiting_runs", "schedule": 300.0},
 }
 # A running run whose worker has not reported for this long is failed (its worker
 # vanished); the next run resumes from the last committed watermark.

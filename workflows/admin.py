@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -14,22 +15,75 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from connectors.errors import ConnectorError
+from connectors.services import redact
 from crmsync.permissions import account_of, may_use_account
 
+from . import budget, directions
 from . import options as activity_options
-from . import runs, schedules
+from . import runs, schedules, tombstones
 from .admin_views import RunPages, run_link
-from .models import Activity, Operation, Run, Workflow
+from .models import Activity, Direction, Operation, Priority, Run, Tombstone, Workflow
 from .template_forms import FromTemplateForm
 
+FORECAST_CACHE_SECONDS = 60
 INBOUND = (Operation.IMPORT, Operation.IMPORT_DELETED)
 OUTBOUND = (Operation.EXPORT, Operation.DELETE)
+
+
+DIRECTION_PREFIX = "direction__"
+
+
+def direction_fields(workflow: Workflow | None) -> dict[str, list[tuple[str, forms.ChoiceField]]]:
+    """Per table of the workflow's activities, one choice per field: its direction
+    (read-only CRM fields offer only the directions that never write them)."""
+    tables: dict[str, list] = {}
+    if workflow is None or not workflow.pk:
+        return tables
+    chosen = workflow.field_directions or {}
+    for schema in {a.schema_id: a.schema for a in workflow.activities.select_related("schema")}.values():
+        items = []
+        for field in schema.fields.filter(removed_from_crm=False).order_by("position", "id"):
+            if field.is_system_column:
+                continue
+            allowed = directions.READ_ONLY_CHOICES if directions.is_read_only(field) else Direction.values
+            choice = forms.ChoiceField(
+                label=field.crm_name, required=False, choices=[(v, Direction(v).label) for v in allowed],
+                initial=chosen.get(schema.crm_name, {}).get(field.crm_name, directions.default(field)),
+                help_text="read-only in the CRM" if directions.is_read_only(field) else "")
+            items.append((f"{DIRECTION_PREFIX}{schema.crm_name}__{field.crm_name}", choice))
+        tables[schema.crm_name] = items
+    return tables
 
 
 class WorkflowForm(forms.ModelForm):
     class Meta:
         model = Workflow
-        fields = ("name", "internal_name", "account", "enabled", "schedule", "conflict_policy")
+        fields = ("name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "priority")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].required = False
+
+    def clean_priority(self) -> str:
+        return self.cleaned_data.get("priority") or Priority.NORMAL
+
+    def clean(self):
+        """The per-field selects become `field_directions` (only choices that differ
+        from the field's default are kept, so defaults follow the CRM's flags)."""
+        cleaned = super().clean()
+        if any(name.startswith(DIRECTION_PREFIX) for name in self.fields):
+            self.instance.field_directions = self._chosen_directions(cleaned)
+        return cleaned
+
+    def _chosen_directions(self, cleaned) -> dict:
+        chosen: dict[str, dict[str, str]] = {}
+        for table, items in direction_fields(self.instance).items():
+            for name, field in items:
+                value = cleaned.get(name) or field.initial  # absent from the form: unchanged
+                if value and value != directions.default_by_name(self.instance, table, field.label):
+                    chosen.setdefault(table, {})[field.label] = value
+        return chosen
 
     def clean_schedule(self) -> str:
         schedule = self.cleaned_data["schedule"].strip()
@@ -141,6 +195,22 @@ class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
     search_fields = ("name", "internal_name")
     prepopulated_fields = {"internal_name": ("name",)}
     list_select_related = ("account",)
+    change_form_template = "admin/workflows/workflow/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        declared = {name: field for items in direction_fields(obj).values() for name, field in items}
+        kwargs["form"] = type("WorkflowDirectionsForm", (self.form,), declared)
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": WorkflowForm.Meta.fields})]
+        for table, items in direction_fields(obj).items():
+            fieldsets.append((f"Field directions: {table}", {
+                "fields": [name for name, _ in items], "classes": ("collapse",),
+                "description": "Which way each field's values go. Two-way fields changed on both sides follow the "
+                               "conflict policy; a CRM field that is read-only can only come from the CRM."}))
+        return fieldsets
 
     def get_queryset(self, request):
         last = Run.objects.filter(workflow=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -172,10 +242,16 @@ class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
             schedules.remove_schedule(workflow)
         super().delete_queryset(request, queryset)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        workflow = Workflow.objects.filter(pk=object_id).select_related("account").first()
+        context = {"forecast": forecast_for_page(workflow) if workflow else None, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
         from_template = self.admin_site.admin_view(self.from_template_view)
         own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run"),
+               path("<int:pk>/dry-run/", run_now, {"dry_run": True}, name="workflows_workflow_dry_run"),
                path("from-template/", from_template, name="workflows_workflow_from_template")]
         return own + super().get_urls()
 
@@ -193,12 +269,12 @@ class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
                    "title": "New workflow from template"}
         return TemplateResponse(request, "admin/workflows/workflow/from_template.html", context)
 
-    def run_now_view(self, request, pk):
+    def run_now_view(self, request, pk, dry_run=False):
         workflow = get_object_or_404(Workflow, pk=pk)
         if not self.has_change_permission(request, workflow):
             raise PermissionDenied
         try:
-            run = runs.start_run(workflow, trigger="manual", user=request.user)
+            run = runs.start_run(workflow, trigger="manual", user=request.user, dry_run=dry_run)
         except runs.RunAlreadyActive as exc:
             messages.warning(request, format_html("{} is already {}: {}. It was not started again.", workflow,
                                                   exc.run.status, run_link(exc.run)))
@@ -206,8 +282,25 @@ class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
         except runs.WorkflowDisabled:
             messages.error(request, f"{workflow} is disabled: tick “Enabled” and save before running it.")
             return redirect(reverse("admin:workflows_workflow_change", args=[pk]))
-        messages.success(request, f"Run {run.pk} of {workflow} started.")
+        kind = "Dry run" if dry_run else "Run"
+        messages.success(request, f"{kind} {run.pk} of {workflow} started.")
         return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
+
+
+def forecast_for_page(workflow: Workflow) -> dict:
+    """The next run's forecast, kept a minute so that reloading the page does not
+    spend the CRM's calls each time."""
+    key = f"crmsync:forecast:{workflow.pk}:{workflow.updated_at.timestamp()}"
+    plan = cache.get(key)
+    if plan is None:
+        try:
+            plan = budget.preview(workflow)
+        except ConnectorError as exc:
+            return {"error": redact(str(exc), workflow.account.secrets)}
+        except Exception as exc:  # an unreadable account must not break the page
+            return {"error": f"{exc.__class__.__name__}: {redact(str(exc), workflow.account.secrets)}"}
+        cache.set(key, plan, FORECAST_CACHE_SECONDS)
+    return plan
 
 
 def _renumber(workflow: Workflow) -> None:
@@ -230,10 +323,10 @@ class RunAdmin(NeedsAccountView, admin.ModelAdmin):
     """Runs are written by the engine only: the console reads them."""
 
     change_form_template = "admin/workflows/run/change_form.html"
-    list_display = ("number", "workflow", "status", "trigger", "started_by", "started_at", "ended_at", "rows_in",
-                    "rows_out", "rejects")
+    list_display = ("number", "workflow", "status", "dry_run", "trigger", "started_by", "started_at", "ended_at",
+                    "rows_in", "rows_out", "rejects", "forecast_calls")
     list_display_links = ("number",)
-    list_filter = ("status", "trigger", "workflow")
+    list_filter = ("status", "dry_run", "trigger", "workflow")
     list_select_related = ("workflow", "started_by")
     date_hierarchy = "created_at"
     fieldsets = [("Run", {"fields": (("workflow", "trigger", "started_by", "retry_of"),
@@ -284,6 +377,7 @@ class RunAdmin(NeedsAccountView, admin.ModelAdmin):
             path("<int:pk>/rejects.csv", view(pages.rejects_csv), name="workflows_run_rejects_csv"),
             path("<int:pk>/cancel/", post(pages.cancel), name="workflows_run_cancel"),
             path("<int:pk>/retry-rejects/", post(pages.retry_rejects), name="workflows_run_retry"),
+            path("<int:pk>/confirm-deletions/", post(pages.confirm_deletions), name="workflows_run_confirm"),
         ]
         return own + super().get_urls()
 
@@ -297,4 +391,35 @@ class RunAdmin(NeedsAccountView, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, context)
 
 
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Rows deleted on either side or gone out of a filter; restored by an action."""
+
+    list_display = ("deleted_at", "schema", "crm_id", "row_id", "reason", "side", "run", "removed", "restored_at")
+    list_filter = ("reason", "side", "removed", ("restored_at", admin.EmptyFieldListFilter), "schema")
+    search_fields = ("crm_id",)
+    list_select_related = ("schema", "run")
+    readonly_fields = ("schema", "row_id", "crm_id", "side", "reason", "run", "deleted_at", "removed", "values",
+                       "restored_at", "restored_by")
+    actions = ["restore_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Restore the selected rows", permissions=["change"])
+    def restore_selected(self, request, queryset):
+        restored, refused = 0, []
+        for tombstone in queryset:
+            try:
+                tombstones.restore(tombstone, user=request.user)
+                restored += 1
+            except tombstones.NotRestorable as exc:
+                refused.append(f"{tombstone}: {exc}")
+        if restored:
+            messages.success(request, f"{restored} row(s) restored.")
+        for text in refused:
+            messages.warning(request, text)
 from . import audit_admin  # noqa: E402,F401  (reconciliation audits)

@@ -21,6 +21,7 @@ from .models import ActivityRun, Run, RunStatus
 
 REJECTS_ON_PAGE = 100
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+PENDING_ON_PAGE = 100
 LOG_CHARS = 100_000
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -140,6 +141,7 @@ class RunPages:
             "rejects_shown": rejects[:REJECTS_ON_PAGE],
             "reject_count": rejects.count(),
             "may_operate": self.model_admin.may_operate(request, run),
+            "pending_ids_shown": (run.pending_deletions or {}).get("crm_ids", [])[:PENDING_ON_PAGE],
             "title": f"Run {run.pk} of {run.workflow}",
         }
 
@@ -166,6 +168,16 @@ class RunPages:
             messages.success(request, f"Run {run.pk} cancelled.")
         else:
             messages.success(request, f"Cancellation of run {run.pk} requested: it stops after the page it is on.")
+        return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
+
+    def confirm_deletions(self, request, pk):
+        run = self._operable(request, pk)
+        try:
+            runs.confirm_deletions(run, user=request.user)
+        except runs.NotAwaitingConfirmation as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Deletions confirmed: run {run.pk} goes on.")
         return redirect(reverse("admin:workflows_run_change", args=[run.pk]))
 
     def retry_rejects(self, request, pk):

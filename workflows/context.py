@@ -3,15 +3,19 @@ options, and ways to count, log, heartbeat and notice a cancellation."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from connectors.base import Connector
+from connectors.types import RecordResult, WriteMode
 from wizard.models import DataSchema
 
-from .models import Activity, ActivityRun, Run, SyncState
+from .directions import Directions
+from .models import Activity, ActivityRun, Reject, Run, SyncState
 
 
 class Cancelled(Exception):
@@ -42,24 +46,73 @@ class ActivityContext:
     connector: Connector
     options: dict
     conflict_policy: str
+    directions: Directions | None = None
+    # A dry run: the caller rolls back every write; counts, log and rejects go to the ledger.
+    ledger: object | None = None
     warnings: list[str] = field(default_factory=list)
     _conflicts: list[str] = field(default_factory=list)
     _calls_at_start: int = 0
+    _calls_before: int = 0
 
     def __post_init__(self) -> None:
         self._calls_at_start = self.connector.api_usage().calls
+        if self.run.budget_allowed is not None and self.ledger is None:
+            from .budget import spent_by_run
+
+            self._calls_before = spent_by_run(self.run, exclude_position=self.activity_run.position)
+        if self.directions is None:
+            self.directions = Directions.of(self.run.workflow, self.schema)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ledger is not None
+
+    @property
+    def calls(self) -> int:
+        """API calls this activity has made so far."""
+        return self.connector.api_usage().calls - self._calls_at_start
 
     def add(self, counts: Counts) -> None:
         """Add page counts to the activity's counters (in the page's transaction)."""
-        calls = self.connector.api_usage().calls - self._calls_at_start
+        if self.ledger is not None:
+            self.ledger.add(self.activity_run.pk, counts, self.calls)
+            return
         changes = {name: F(name) + value for name, value in counts.as_dict().items()}
-        ActivityRun.objects.filter(pk=self.activity_run.pk).update(api_calls=calls, **changes)
+        ActivityRun.objects.filter(pk=self.activity_run.pk).update(api_calls=self.calls, **changes)
         Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
 
     def log(self, message: str) -> None:
+        if self.ledger is not None:
+            self.ledger.log(message)
+            return
         from .runlog import append
 
         append(self.run.pk, message)
+
+    @contextmanager
+    def page(self):
+        """One page's transaction: rows, bookmark and counters commit together."""
+        with transaction.atomic():
+            yield
+
+    def keep_reject(self, reject: Reject) -> None:
+        if self.ledger is not None:
+            self.ledger.rejects.append(reject)
+        else:
+            reject.save()
+
+    # --- writing to the CRM (simulated in a dry run) ----------------------------
+    def write_to_crm(self, records: list[dict], mode: WriteMode, key: str | None, all_or_none: bool) -> list:
+        if self.ledger is None:
+            return self.connector.write(self.schema.crm_name, records, mode, key, all_or_none)
+        from .dry_run import simulated_writes
+
+        return simulated_writes(self, records, mode, key)
+
+    def delete_in_crm(self, ids: list[str]) -> list[RecordResult]:
+        if self.ledger is None:
+            return self.connector.delete(self.schema.crm_name, ids)
+        return [RecordResult(success=True, id=crm_id) for crm_id in ids]
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -76,10 +129,22 @@ class ActivityContext:
             self._conflicts = []
 
     def check_cancelled(self) -> None:
+        """Between pages: stop if a person cancelled, or if the run has spent the
+        API calls its budget allowed (what it committed so far is kept)."""
         if Run.objects.filter(pk=self.run.pk, cancel_requested=True).exists():
             raise Cancelled()
+        allowed = self.run.budget_allowed
+        if allowed is not None and self.ledger is None and self._calls_before + self.calls > allowed:
+            from .budget import BudgetExhausted
+
+            raise BudgetExhausted(f"stopped: API budget: the run has spent {self._calls_before + self.calls} API "
+                                  f"call(s), past the {allowed} its budget allowed (forecast "
+                                  f"{self.run.forecast_calls}); what it committed so far is kept")
 
     def set_total(self, total: int | None) -> None:
+        if self.ledger is not None:
+            self.ledger.totals[self.activity_run.pk] = total
+            return
         ActivityRun.objects.filter(pk=self.activity_run.pk).update(total=total)
 
     # --- the activity's bookmark -------------------------------------------------

@@ -12,12 +12,12 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from connectors.errors import ConnectorError, TransientError
+from connectors.errors import ApiLimitReached, ConnectorError, TransientError
 from connectors.services import redact
 from wizard.live_models import model_for
 
+from . import budget, guardrails, watermarks
 from . import options as activity_options
-from . import watermarks
 from .context import ActivityContext, Cancelled
 from .models import ACTIVE_STATUSES, Activity, ActivityRun, Reject, Run, RunStatus
 from .operations import deletions, exporting, importing, parts
@@ -47,14 +47,33 @@ STOP = Step("stop")
 
 
 def begin(run_id: int) -> Step:
-    """Mark a queued run running; then its first activity."""
+    """Forecast a queued (or waiting) run against the API budget; then mark it
+    running and go to its first activity, or let it wait, or stop it."""
+    run = Run.objects.select_related("workflow__account").filter(pk=run_id).first()
+    if run is None or run.status not in ACTIVE_STATUSES or run.status == RunStatus.AWAITING_CONFIRMATION:
+        return STOP
+    allowed = run.budget_allowed
+    if run.status != RunStatus.RUNNING:
+        verdict = budget.assess(run)
+        if verdict.kind == "wait":
+            if budget.waited_too_long(run):
+                _settle(run_id, "stopped: API budget: waited 24 hours", status=RunStatus.STOPPED_BUDGET,
+                        error=verdict.message[:5000])
+            elif Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.WAITING_BUDGET):
+                append(run_id, verdict.message + "; the run starts when the budget allows")
+            return STOP
+        if verdict.kind == "stop":
+            _settle(run_id, verdict.message, status=RunStatus.STOPPED_BUDGET, error=verdict.message[:5000])
+            return STOP
+        append(run_id, verdict.message)
+        allowed = verdict.allowed
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in ACTIVE_STATUSES:
             return STOP
         now = timezone.now()
         Run.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, started_at=run.started_at or now,
-                                             heartbeat_at=now)
+                                             heartbeat_at=now, budget_allowed=allowed)
     append(run_id, f"run started ({run.trigger})")
     return next_step(run, -1)
 
@@ -129,6 +148,12 @@ def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> t
         _close_activity(activity_run, RunStatus.CANCELLED)
         _cancel(run.pk, f"run cancelled during activity {activity_run.position + 1}")
         return False, False
+    except guardrails.AwaitingConfirmation as pause:
+        _await_confirmation(run, activity_run, pause)
+        return False, False
+    except (budget.BudgetExhausted, ApiLimitReached) as exc:
+        _stop_for_budget(run, activity_run, exc)
+        return False, False
     except TransientError:
         raise  # the task retries it with backoff; the watermark keeps what is done
     except (OperationalError, InterfaceError):
@@ -177,12 +202,47 @@ def _cancel(run_id: int, message: str) -> None:
     _settle(run_id, message, status=RunStatus.CANCELLED)
 
 
+def settle(run_id: int, message: str, **changes) -> None:
+    _settle(run_id, message, **changes)
+
+
 def _settle(run_id: int, message: str, **changes) -> None:
     """End an active run with `changes`, its last log line written first, so that
     whoever sees the final status also sees why."""
     if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).exists():
         append(run_id, message)
     Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(ended_at=timezone.now(), **changes)
+
+
+def _stop_for_budget(run: Run, activity_run: ActivityRun, exc: Exception) -> None:
+    """Never "succeeded": the run ends with its own status and the reason."""
+    message = str(exc) if isinstance(exc, budget.BudgetExhausted) else f"stopped: API budget: the CRM said {exc}"
+    message = redact(message, run.workflow.account.secrets)
+    _close_activity(activity_run, RunStatus.STOPPED_BUDGET)
+    _settle(run.pk, f"activity {activity_run.position + 1} {message}", status=RunStatus.STOPPED_BUDGET,
+            error=message[:5000])
+
+
+def _await_confirmation(run: Run, activity_run: ActivityRun, pause: guardrails.AwaitingConfirmation) -> None:
+    """Pause the run with what the activity would delete; nothing was deleted."""
+    table = activity_run.activity.schema.crm_name if activity_run.activity else ""
+    pending = {"position": activity_run.position, "table": table, "operation": activity_run.operation,
+               "count": pause.count, "limit": pause.limit_text, "crm_ids": pause.crm_ids, "confirmed": False}
+    ActivityRun.objects.filter(pk=activity_run.pk).update(status=RunStatus.AWAITING_CONFIRMATION)
+    append(run.pk, f"activity {activity_run.position + 1} paused: it would delete {pause.count} row(s) of {table}, "
+                   f"more than {pause.limit_text}; an administrator must confirm or cancel")
+    Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(status=RunStatus.AWAITING_CONFIRMATION,
+                                                                   pending_deletions=pending)
+
+
+def resume_confirmed(run_id: int) -> Step:
+    """After a confirmation: the paused activity again, allowed that many deletions."""
+    run = Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).first()
+    if run is None:
+        return STOP
+    position = run.pending_deletions["position"]
+    ActivityRun.objects.filter(run=run, position=position).update(status=RunStatus.RUNNING)
+    return Step("activity", position)
 
 
 def _fail(run: Run, activity_run: ActivityRun, exc: Exception) -> None:

@@ -24,6 +24,25 @@ class Operation(models.TextChoices):
     DELETE = "delete", "Delete objects in the CRM"
 
 
+class Priority(models.TextChoices):
+    """Which share of an account's remaining API budget a workflow's run may take,
+    and what it does when its forecast does not fit (see workflows.budget)."""
+
+    HIGH = "high", "high"
+    NORMAL = "normal", "normal"
+    LOW = "low", "low (waits for budget)"
+
+
+class Direction(models.TextChoices):
+    """Per field, which way values go in a workflow (see workflows.directions)."""
+
+    TWO_WAY = "two_way", "two-way (the conflict policy decides)"
+    CRM_TO_LOCAL = "crm_to_local", "CRM to local only"
+    LOCAL_TO_CRM = "local_to_crm", "local to CRM only"
+    PREFER_CRM_UNLESS_BLANK = "prefer_crm_unless_blank", "prefer the CRM unless its value is blank"
+    DONT_SYNC = "dont_sync", "don't sync"
+
+
 class Workflow(models.Model):
     name = models.CharField(max_length=200)
     internal_name = models.SlugField(max_length=100, unique=True)
@@ -33,6 +52,13 @@ class Workflow(models.Model):
         max_length=100, blank=True, help_text="Cron expression (minute hour day month weekday); blank: manual only."
     )
     conflict_policy = models.CharField(max_length=20, choices=ConflictPolicy.choices, default=ConflictPolicy.CRM_WINS)
+    field_directions = models.JSONField(
+        default=dict, blank=True,
+        help_text='Per table and field, the direction values go, e.g. {"Contact": {"Email": "crm_to_local"}}; '
+                  "fields not listed default to two_way, or crm_to_local when the CRM field is read-only.")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL,
+                                help_text="Share of the account's API budget a run may take: high all of what "
+                                          "remains, normal 80%, low 50% (and a low run waits instead of stopping).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,19 +98,24 @@ class SyncState(models.Model):
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued"
+    WAITING_BUDGET = "waiting_api_budget", "waiting: API budget"
     RUNNING = "running"
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "awaiting confirmation"
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    STOPPED_BUDGET = "stopped_api_budget", "stopped: API budget"
 
 
-ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.WAITING_BUDGET, RunStatus.RUNNING, RunStatus.AWAITING_CONFIRMATION)
 
 
 class Run(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=30, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    dry_run = models.BooleanField(default=False, help_text="Reads what it must, writes nothing, reports what a real "
+                                                           "run would do.")
     trigger = models.CharField(max_length=20, default="manual")  # manual, api, schedule, command, retry
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +126,14 @@ class Run(models.Model):
     error = models.TextField(blank=True)
     log = models.TextField(blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    # The API budget governor: calls forecast before the run, and those it may spend.
+    forecast_calls = models.PositiveIntegerField(null=True, blank=True)
+    forecast = models.JSONField(default=dict, blank=True)
+    budget_allowed = models.PositiveIntegerField(null=True, blank=True)
+    # Deletion guardrails: what a paused activity would delete, and the confirmation.
+    pending_deletions = models.JSONField(default=dict, blank=True)
+    deletions_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                               on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ("-created_at",)
@@ -119,7 +158,7 @@ class ActivityRun(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.SET_NULL, null=True, related_name="runs")
     position = models.PositiveIntegerField(default=0)
     operation = models.CharField(max_length=20, choices=Operation.choices)
-    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=30, choices=RunStatus.choices, default=RunStatus.QUEUED)
     total = models.PositiveIntegerField(null=True, blank=True)
     read = models.PositiveIntegerField(default=0)
     inserted = models.PositiveIntegerField(default=0)
@@ -172,4 +211,42 @@ class ExportJournal(models.Model):
         indexes = [models.Index(fields=("activity", "row_id"))]
 
 
+class TombstoneSide(models.TextChoices):
+    CRM = "crm", "in the CRM"
+    LOCAL = "local", "locally"
+
+
+class TombstoneReason(models.TextChoices):
+    DELETED_IN_CRM = "deleted_in_crm", "deleted in the CRM"
+    LEFT_FILTER = "left_filter", "left the workflow's filter"
+    DELETED_LOCALLY = "deleted_locally", "deleted locally, then in the CRM"
+
+
+class Tombstone(models.Model):
+    """A row deleted on either side (or gone out of a workflow's filter): when, on
+    which side, why, by which run, with the row's values, so it can be restored."""
+
+    schema = models.ForeignKey(DataSchema, on_delete=models.CASCADE, related_name="tombstones")
+    row_id = models.BigIntegerField()
+    crm_id = models.CharField(max_length=255, blank=True)
+    side = models.CharField(max_length=10, choices=TombstoneSide.choices)
+    reason = models.CharField(max_length=20, choices=TombstoneReason.choices)
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="tombstones")
+    deleted_at = models.DateTimeField()
+    removed = models.BooleanField(default=False, help_text="The local row was removed; `values` can bring it back.")
+    values = models.JSONField(default=dict, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ("-deleted_at", "-id")
+        indexes = [models.Index(fields=("schema", "crm_id")), models.Index(fields=("schema", "row_id"))]
+
+    def __str__(self) -> str:
+        return f"{self.schema.crm_name} {self.crm_id or self.row_id} {self.get_reason_display()}"
+
+    @property
+    def is_restored(self) -> bool:
+        return self.restored_at is not None
 from .audit_models import AuditReport, AuditSchedule  # noqa: E402,F401  (reconciliation audits)

@@ -11,17 +11,19 @@ from .models import Operation
 CONVERSIONS = ("default", "date_only", "without_offset", "copy")
 MAX_PARALLEL = 16
 
+GUARDRAILS = {"max_deletions": None, "max_deletion_share": None}
 DEFAULTS = {
     Operation.IMPORT: {"incremental": True, "fields": None, "filter": [], "population": None, "conversions": {},
-                       "parallel": 1, "ids": None},
+                       "parallel": 1, "ids": None, "left_filter": "keep"},
     Operation.EXPORT: {"rows": "changed", "filter": [], "mode": "upsert", "key": None, "fields": None,
                        "all_or_none": False},
-    Operation.IMPORT_DELETED: {"action": "flag", "ids": None},
-    Operation.DELETE: {"rows": "flagged", "filter": []},
+    Operation.IMPORT_DELETED: {"action": "flag", "ids": None, **GUARDRAILS},
+    Operation.DELETE: {"rows": "flagged", "filter": [], **GUARDRAILS},
 }
 CHOICES = {
     ("export", "rows"): ("changed", "all", "filter"),
     ("export", "mode"): ("insert", "update", "upsert"),
+    ("import", "left_filter"): ("keep", "flag"),
     ("import_deleted", "action"): ("flag", "remove"),
     ("delete", "rows"): ("flagged", "filter"),
 }
@@ -48,6 +50,7 @@ def normalize(operation: str, schema: DataSchema, given: dict) -> dict:
     errors.update(_check_fields(schema, options))
     errors.update(_check_filters(schema, options))
     errors.update(_check_specific(operation, schema, options))
+    errors.update(_check_guardrails(options))
     if errors:
         raise OptionsError(errors)
     return options
@@ -79,6 +82,14 @@ def _check_filters(schema, options) -> dict:
     return errors
 
 
+def _check_guardrails(options) -> dict:
+    errors = {}
+    most, share = options.get("max_deletions"), options.get("max_deletion_share")
+    if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
+        errors["max_deletions"] = ["must be a whole number of rows, 0 or more (null: no limit)"]
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 100):
+        errors["max_deletion_share"] = ["must be a percentage from 0 to 100 (null: no limit)"]
+    return errors
 def _check_ids(options) -> dict:
     """`ids`: exactly these CRM records (an audit's repair), read in chunks."""
     ids = options.get("ids")

@@ -33,14 +33,14 @@ def _text(value: str) -> str:
 
 
 def reject_local(ctx: ActivityContext, crm_id: str, code: str, message: str, payload: dict, local_key="") -> None:
-    Reject.objects.create(run=ctx.run, activity_run=ctx.activity_run, local_key=str(local_key), crm_id=crm_id or "",
-                          code=code, message=_text(message), payload=_jsonable(payload))
+    ctx.keep_reject(Reject(run=ctx.run, activity_run=ctx.activity_run, local_key=str(local_key), crm_id=crm_id or "",
+                           code=code, message=_text(message), payload=_jsonable(payload)))
 
 
 def reject_crm(ctx: ActivityContext, row, result: RecordResult, payload: dict) -> None:
     errors = result.errors or []
     first = errors[0] if errors else None
-    Reject.objects.create(
+    ctx.keep_reject(Reject(
         run=ctx.run,
         activity_run=ctx.activity_run,
         local_key=str(row.pk),
@@ -49,4 +49,4 @@ def reject_crm(ctx: ActivityContext, row, result: RecordResult, payload: dict) -
         message=_text("; ".join(e.message for e in errors) or "the CRM refused the record without a message"),
         fields=sorted({f for e in errors for f in e.fields}),
         payload=_jsonable(payload),
-    )
+    ))

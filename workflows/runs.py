@@ -15,6 +15,7 @@ from crmsync import audit
 
 from . import engine
 from .models import ACTIVE_STATUSES, ExportJournal, Reject, Run, RunStatus, Workflow
+from .runlog import append
 
 
 class RunAlreadyActive(Exception):
@@ -31,14 +32,15 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "CRMSYNC_RUN_STALE_AFTER", 300))
 
 
-def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: Run | None = None) -> Run:
-    """Queue a run and send its task chain once the run row is committed."""
+def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: Run | None = None,
+              dry_run: bool = False) -> Run:
+    """Queue a run (or a dry run) and send its task chain once the run row is committed."""
     if not workflow.enabled:
         raise WorkflowDisabled(f"workflow {workflow.internal_name} is disabled")
     fail_vanished_runs(workflow)
     try:
         with transaction.atomic():
-            run = Run.objects.create(workflow=workflow, trigger=trigger,
+            run = Run.objects.create(workflow=workflow, trigger=trigger, dry_run=dry_run,
                                      started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
     except IntegrityError:
         raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
@@ -57,17 +59,22 @@ def start_scheduled(workflow_id: int) -> Run | None:
         return None
 
 
-def run_chain(run: Run):
-    """The run's first task; each task sends the next step itself."""
+def run_chain(run: Run, resume: bool = False):
+    """The run's first task (or the one resuming it after a confirmation); each
+    task sends the next step itself."""
     from . import tasks
 
+    if resume:
+        return tasks.resume_run.si(run.pk)
+    if run.dry_run:
+        return tasks.dry_run.si(run.pk)
     return tasks.begin_run.si(run.pk)
 
 
-def dispatch(run: Run) -> None:
+def dispatch(run: Run, resume: bool = False) -> None:
     """To the broker; or, with in-process tasks, to a background thread so that
     the page that started the run can show its progress."""
-    signature = run_chain(run)
+    signature = run_chain(run, resume)
     if not settings.CRMSYNC_IN_PROCESS_TASKS:
         signature.apply_async(queue=settings.CRMSYNC_QUEUE)
     elif getattr(settings, "CRMSYNC_IN_PROCESS_SYNCHRONOUS", False):
@@ -85,12 +92,39 @@ def _apply_in_thread(signature) -> None:
         connections.close_all()
 
 
+PAUSED = (RunStatus.QUEUED, RunStatus.WAITING_BUDGET, RunStatus.AWAITING_CONFIRMATION)
+
+
+class NotAwaitingConfirmation(Exception):
+    pass
+
+
 def cancel(run: Run, user=None, via: str = "API") -> Run:
-    """Ask a run to stop between pages; a queued run stops at once."""
+    """Ask a run to stop between pages; a run not yet started, waiting for budget
+    or awaiting a confirmation stops at once."""
     if run.is_active and not run.cancel_requested:
         audit.run_cancelled(run, user, via)
     Run.objects.filter(pk=run.pk).update(cancel_requested=True)
-    Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, ended_at=timezone.now())
+    if Run.objects.filter(pk=run.pk, status__in=PAUSED).exists():
+        engine.settle(run.pk, "run cancelled", status=RunStatus.CANCELLED)
+    run.refresh_from_db()
+    return run
+
+
+def confirm_deletions(run: Run, user=None) -> Run:
+    """An administrator allows the paused activity its deletions: it runs again,
+    and may delete as many rows as it announced (no more)."""
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RunStatus.AWAITING_CONFIRMATION:
+            raise NotAwaitingConfirmation(f"run {run.pk} is {locked.status}, not awaiting a confirmation")
+        pending = {**locked.pending_deletions, "confirmed": True}
+        Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, pending_deletions=pending,
+                                             heartbeat_at=timezone.now(),
+                                             deletions_confirmed_by=user if getattr(user, "pk", None) else None)
+    who = getattr(user, "username", "") or "an administrator"
+    append(run.pk, f"{who} confirmed {pending['count']} deletion(s) of {pending['table']}")
+    transaction.on_commit(lambda: dispatch(run, resume=True))
     run.refresh_from_db()
     return run
 
@@ -110,6 +144,14 @@ def fail_vanished_runs(workflow: Workflow | None = None) -> int:
                            "from the last committed watermark")
         count += 1
     return count
+
+
+def release_waiting_runs() -> int:
+    """Runs waiting for API budget try again (each is forecast anew)."""
+    waiting = list(Run.objects.filter(status=RunStatus.WAITING_BUDGET).select_related("workflow"))
+    for run in waiting:
+        dispatch(run)
+    return len(waiting)
 
 
 def retry_rejects(run: Run, user=None) -> Run:

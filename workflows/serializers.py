@@ -9,10 +9,11 @@ from rest_framework import serializers
 from connectors.models import ExternalAccount
 from wizard.models import DataSchema
 
+from . import directions
 from . import options as activity_options
 from . import schedules
 from . import templates as workflow_templates
-from .models import Activity, ActivityRun, ConflictPolicy, Operation, Reject, Run, Workflow
+from .models import Activity, ActivityRun, ConflictPolicy, Operation, Priority, Reject, Run, Tombstone, Workflow
 
 
 class ActivitySerializer(serializers.Serializer):
@@ -36,14 +37,23 @@ class WorkflowSerializer(serializers.ModelSerializer):
     account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.all())
     internal_name = serializers.SlugField(max_length=100, required=False)
     conflict_policy = serializers.ChoiceField(choices=ConflictPolicy.choices, default=ConflictPolicy.CRM_WINS)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    field_directions = serializers.JSONField(required=False)
     activities = ActivitySerializer(many=True)
+    directions = serializers.SerializerMethodField(help_text="Every field of the workflow's tables with its "
+                                                             "direction (chosen or by default).")
     next_run_at = serializers.SerializerMethodField()
     last_run = serializers.SerializerMethodField()
 
     class Meta:
         model = Workflow
-        fields = ("id", "name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "activities",
-                  "next_run_at", "last_run", "created_at", "updated_at")
+        fields = ("id", "name", "internal_name", "account", "enabled", "schedule", "conflict_policy", "priority",
+                  "field_directions", "activities", "directions", "next_run_at", "last_run", "created_at",
+                  "updated_at")
+
+    def get_directions(self, workflow) -> dict:
+        schemas = {a.schema.crm_name: a.schema for a in workflow.activities.all()}
+        return {name: directions.Directions.table(workflow, schema) for name, schema in sorted(schemas.items())}
 
     def get_next_run_at(self, workflow) -> str | None:
         known = self.context.get("next_runs_at")  # a list's, looked up at once
@@ -77,6 +87,11 @@ class WorkflowSerializer(serializers.ModelSerializer):
             attrs["activities"] = self._check_activities(account, attrs["activities"])
         elif not self.instance:
             raise serializers.ValidationError({"activities": ["This field is required."]})
+        if "field_directions" in attrs:
+            schemas = {s.crm_name: s for s in DataSchema.objects.filter(account=account)}
+            found = directions.errors(schemas, attrs["field_directions"])
+            if found:
+                raise serializers.ValidationError(found)
         return attrs
 
     def _check_activities(self, account, activities):
@@ -152,12 +167,15 @@ class ActivityRunSerializer(serializers.ModelSerializer):
 class RunSerializer(serializers.ModelSerializer):
     activities = ActivityRunSerializer(source="activity_runs", many=True, read_only=True)
     started_by = serializers.CharField(source="started_by.username", default=None)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    deletions_confirmed_by = serializers.CharField(source="deletions_confirmed_by.username", default=None)
     rejects = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
-        fields = ("id", "workflow", "status", "trigger", "started_by", "created_at", "started_at", "ended_at",
-                  "cancel_requested", "error", "activities", "rejects", "log")
+        fields = ("id", "workflow", "status", "status_display", "dry_run", "trigger", "started_by", "created_at",
+                  "started_at", "ended_at", "cancel_requested", "error", "forecast_calls", "forecast",
+                  "budget_allowed", "pending_deletions", "deletions_confirmed_by", "activities", "rejects", "log")
 
     def get_rejects(self, run) -> int:
         return run.rejects.count()
@@ -194,3 +212,13 @@ class FromTemplateSerializer(serializers.Serializer):
         attrs["template"] = workflow_templates.get(attrs["template"])
         del attrs["account"]
         return attrs
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    table = serializers.CharField(source="schema.crm_name", read_only=True)
+    restored_by = serializers.CharField(source="restored_by.username", default=None)
+
+    class Meta:
+        model = Tombstone
+        fields = ("id", "schema", "table", "row_id", "crm_id", "side", "reason", "run", "deleted_at", "removed",
+                  "values", "restored_at", "restored_by")

@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 
 from connectors.errors import TransientError
 
+from . import dry_run as dry_runs
 from . import engine, runs
 from .operations.parts import Part
 
@@ -54,6 +55,14 @@ def begin_run(self, run_id: int) -> str:
     return step.kind
 
 
+@shared_task(name="workflows.resume_run", bind=True, acks_late=True)
+def resume_run(self, run_id: int) -> str:
+    """A run paused for a deletion confirmation, confirmed: its activity again."""
+    step = engine.resume_confirmed(run_id)
+    _go_on(self, run_id, step)
+    return step.kind
+
+
 @shared_task(name="workflows.run_activity", **RETRYING)
 def run_activity(self, run_id: int, position: int) -> str:
     try:
@@ -77,6 +86,12 @@ def import_part(self, run_id: int, position: int, start: str, end: str, last: bo
     return step.kind
 
 
+@shared_task(name="workflows.dry_run", acks_late=True)
+def dry_run(run_id: int) -> str:
+    """A whole dry run in one task: its writes are rolled back together at the end."""
+    return dry_runs.execute(run_id)
+
+
 @shared_task(name="workflows.finish_run", acks_late=True)
 def finish_run(run_id: int) -> str:
     return engine.finish(run_id)
@@ -87,6 +102,12 @@ def scheduled_run(workflow_id: int) -> int | None:
     """Fired by Celery beat; a workflow already running is not started twice."""
     run = runs.start_scheduled(workflow_id)
     return run.pk if run else None
+
+
+@shared_task(name="workflows.release_waiting_runs")
+def release_waiting_runs() -> int:
+    """Fired by Celery beat: runs waiting for API budget are forecast again."""
+    return runs.release_waiting_runs()
 
 
 @shared_task(name="workflows.detect_vanished_runs")

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crmsync.pagination import Pagination
-from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount
+from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount, staff_with
 
-from . import runs, schedules
+from connectors.errors import ConnectorError
+from connectors.services import redact
+
+from . import budget, runs, schedules, tombstones
 from . import templates as workflow_templates
 from .listing import with_last_run
-from .models import Run, Workflow
-from .serializers import (FromTemplateSerializer, RejectSerializer, RunSerializer, WorkflowSerializer,
-                          WorkflowTemplateSerializer)
+from .options import OptionsError
+from .models import Run, Tombstone, Workflow
+from .serializers import (FromTemplateSerializer, RejectSerializer, RunSerializer, TombstoneSerializer,
+                          WorkflowSerializer, WorkflowTemplateSerializer)
 
 RunStarted = inline_serializer("RunStarted", {"run": serializers.IntegerField()})
 RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(), "run": serializers.IntegerField()})
@@ -56,13 +61,30 @@ class WorkflowViewSet(viewsets.ModelViewSet):
             return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: RunStarted, 409: RunConflict})
-    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
-    def run(self, request, pk=None):
-        """Start a run now; 409 with the active run's id if one is going."""
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], permission_classes=[StaffModelPermissions, UsesViewableAccount])
+    def forecast(self, request, pk=None):
+        """What the next run would cost in API calls, per activity, and what the
+        account's API budget has left (counts cost one call per activity)."""
         workflow = self.get_object()
         try:
-            run = runs.start_run(workflow, trigger="api", user=request.user)
+            return Response(budget.preview(workflow))
+        except ConnectorError as exc:
+            return Response({"detail": f"the CRM answered: {redact(str(exc), workflow.account.secrets)}"},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except OptionsError as exc:
+            return Response({"detail": f"an activity's options are invalid: {exc}"}, status=status.HTTP_409_CONFLICT)
+
+    @extend_schema(request=inline_serializer("RunRequest", {"dry_run": serializers.BooleanField(required=False)}),
+                   responses={202: RunStarted, 409: RunConflict})
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission, UsesViewableAccount])
+    def run(self, request, pk=None):
+        """Start a run now (`{"dry_run": true}`: reads only, writes nothing, reports
+        what a real run would do); 409 with the active run's id if one is going."""
+        workflow = self.get_object()
+        dry_run = request.data.get("dry_run") in (True, "true", "1") if hasattr(request.data, "get") else False
+        try:
+            run = runs.start_run(workflow, trigger="api", user=request.user, dry_run=dry_run)
         except runs.RunAlreadyActive as exc:
             return Response({"detail": str(exc), "run": exc.run.pk}, status=status.HTTP_409_CONFLICT)
         except runs.WorkflowDisabled as exc:
@@ -94,3 +116,46 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def cancel(self, request, pk=None):
         run = runs.cancel(self.get_object(), user=request.user, via="API")
         return Response(RunSerializer(run).data)
+
+    @extend_schema(request=None, responses={200: RunSerializer, 409: RunConflict})
+    @action(detail=True, methods=["post"], url_path="confirm-deletions",
+            permission_classes=[staff_with("workflows.view_run", "workflows.change_workflow")])
+    def confirm_deletions(self, request, pk=None):
+        """Let a run paused by a deletion guardrail delete what it announced."""
+        run = self.get_object()
+        try:
+            run = runs.confirm_deletions(run, user=request.user)
+        except runs.NotAwaitingConfirmation as exc:
+            return Response({"detail": str(exc), "run": run.pk}, status=status.HTTP_409_CONFLICT)
+        return Response(RunSerializer(run).data)
+
+
+class TombstoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rows deleted on either side, or gone out of a filter; `?schema=`, `?reason=`,
+    `?side=`, `?crm_id=`, `?restored=true|false` filter them."""
+
+    queryset = Tombstone.objects.select_related("schema", "run")
+    serializer_class = TombstoneSerializer
+
+    def get_queryset(self):
+        queryset, params = super().get_queryset(), self.request.query_params
+        for name in ("reason", "side", "crm_id"):
+            if params.get(name):
+                queryset = queryset.filter(**{name: params[name]})
+        if params.get("schema", "").isdigit():
+            queryset = queryset.filter(schema_id=params["schema"])
+        if params.get("restored") in ("true", "false"):
+            queryset = queryset.filter(restored_at__isnull=params["restored"] == "false")
+        return queryset
+
+    @extend_schema(request=None, responses={200: TombstoneSerializer, 409: RunConflict})
+    @action(detail=True, methods=["post"], permission_classes=[StaffActionPermission])
+    def restore(self, request, pk=None):
+        """Bring the row back (see the README: a row whose CRM record was deleted is
+        created again in the CRM by the next export)."""
+        tombstone = self.get_object()
+        try:
+            tombstone = tombstones.restore(tombstone, user=request.user)
+        except tombstones.NotRestorable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(TombstoneSerializer(tombstone).data)

@@ -28,7 +28,7 @@ from connectors.types import (
 )
 
 from .auth import AUTH_CERTIFICATE, AUTH_CLIENT_SECRET, AUTH_PASSWORD, Credentials
-from .client import DataverseClient
+from .client import MAX_PAGE_SIZE, DataverseClient
 from .entities import EntityInfo, fetch_entity, fetch_enumerations
 from .reading import Reader
 from .types import user_label
@@ -141,6 +141,18 @@ class DynamicsConnector(Connector):
     # --- accounting -------------------------------------------------------------
     def api_usage(self) -> ApiUsage:
         return ApiUsage(calls=self.client.calls)
+
+    # --- forecasting --------------------------------------------------------------
+    # Dataverse reports no daily count (its service protection limits are per 5
+    # minutes): the budget uses the allocation configured on the external account.
+    read_page_size = MAX_PAGE_SIZE
+    write_batch_size = MAX_BATCH
+    # A fresh connector signs in (msal: discovery and token) and reads the table's
+    # metadata; a write also lists the entity sets its lookups bind to.
+    session_calls = {"read": 3, "write": 4, "delete": 3, "deleted": 3}
+
+    def count(self, request: ReadRequest) -> int:
+        return Reader(self.client, self.entity(request.table)).count(request)
 
     def close(self) -> None:
         self.client.close()

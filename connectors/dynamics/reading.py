@@ -61,6 +61,17 @@ class Reader:
             return request.conditions
         return (*request.conditions, Condition(MODIFIED_ON, Op.GE, request.since - OVERLAP))
 
+    def count(self, request: ReadRequest) -> int:
+        """$count of the read (Dataverse stops counting at 5,000: a lower bound then)."""
+        if request.ids is not None:
+            return len(request.ids)
+        params = {"$select": self.entity.primary_id, "$count": "true", "$top": "1"}
+        conditions = self._conditions(request)
+        if conditions:
+            params["$filter"] = FilterBuilder(self.entity.name, self.entity.attributes).build(conditions)
+        url = f"{self.client.api_url}/{self.entity.set_name}?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+        return int(self.client.get_json(url).get("@odata.count", 0))
+
     def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
         """Two one-row queries: the first and the last modifiedon in the read."""
         if not self.entity.has_modified_on:

@@ -16,7 +16,7 @@ from connectors.http import describe_request_error
 from connectors.registry import register
 from connectors.retry import RetryPolicy
 from connectors.types import (
-    ApiUsage, ConnectionResult, DeletedPage, DeletedRecord, Enumeration, Page, ReadRequest, RecordResult,
+    ApiUsage, ConnectionResult, DailyAllocation, DeletedPage, DeletedRecord, Enumeration, Page, ReadRequest, RecordResult,
     TableDescription, TableInfo, WriteMode,
 )
 
@@ -171,6 +171,31 @@ class SalesforceConnector(Connector):
     def api_usage(self) -> ApiUsage:
         meter = self.client.meter
         return ApiUsage(calls=meter.calls, used=meter.used, limit=meter.limit)
+
+    # --- forecasting ----------------------------------------------------------------
+    # Sign-in, then the table's describe (deletes and getDeleted need no describe).
+    session_calls = {"read": 2, "write": 2, "delete": 1, "deleted": 1}
+    write_batch_size = 200  # sObject Collections
+
+    def daily_allocation(self) -> DailyAllocation:
+        daily = self.client.limits()["DailyApiRequests"]
+        return DailyAllocation(int(daily["Max"]), int(daily["Remaining"]), "Salesforce limits: DailyApiRequests")
+
+    def count(self, request: ReadRequest) -> int:
+        table = self.describe_table(request.table)
+        where = soql.where_clause(table, request.conditions, self._start_of(request.since), request.ids)
+        return int(self.client.query(f"SELECT COUNT() FROM {table.name}{where}", self.options.page_size)["totalSize"])
+
+    def read_calls(self, records: int) -> int:
+        if records > self.options.bulk_read_threshold:
+            # The first REST page, then a Bulk API 2.0 job: create, poll (at least once), result pages.
+            return 1 + 2 + -(-records // self.options.bulk_page_size)
+        return max(1, -(-records // self.options.page_size))
+
+    def write_calls(self, records: int) -> int:
+        if records > self.options.bulk_write_threshold:
+            return 5  # Bulk API 2.0 ingest: create, upload, close, poll, results
+        return -(-records // self.write_batch_size)
 
     def close(self) -> None:
         self.client.close()

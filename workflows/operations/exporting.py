@@ -9,16 +9,17 @@ external id need no journal: sending them twice is harmless."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from connectors.base import chunked
 from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
-from connectors.types import RecordResult, WriteMode
+from connectors.types import ReadRequest, RecordResult, WriteMode
+from wizard.live_models import model_for
 
 from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
+from ..directions import blank
 from ..mapping import Mapper
 from ..models import ExportJournal
 from ..enumeration_checks import rows_with_known_values
@@ -48,22 +49,29 @@ def run(ctx: ActivityContext) -> None:
 
 
 def _rows(ctx: ActivityContext):
-    options = ctx.options
-    rows = ctx.model.objects.filter(is_deleted=False)
+    return rows_to_export(ctx.activity, ctx.options, ctx.model)
+
+
+def rows_to_export(activity, options: dict, model=None):
+    """The local rows an export activity sends (also what its forecast counts)."""
+    schema = activity.schema
+    rows = (model or model_for(schema)).objects.filter(is_deleted=False)
     if options["rows"] == "changed":
         rows = rows.filter(Q(last_synced_at__isnull=True) | Q(local_modstamp__gt=F("last_synced_at")))
     if options["filter"] and options["rows"] == "filter":
-        rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, options["filter"])))
+        rows = rows.filter(to_q(schema, parse_conditions(schema, options["filter"])))
     if options["mode"] == "insert":
         rows = rows.filter(crm_id__isnull=True)
     elif options["mode"] == "update":
         rows = rows.filter(crm_id__isnull=False)
-    return rows.exclude(pk__in=ExportJournal.objects.filter(activity=ctx.activity).values("row_id"))
+    return rows.exclude(pk__in=ExportJournal.objects.filter(activity=activity).values("row_id"))
 
 
-def _writable(mapper: Mapper, creating: bool) -> list:
+def _writable(ctx, mapper: Mapper, creating: bool) -> list:
+    """Fields the CRM accepts for this mode and the workflow sends (its direction rules)."""
     flag = "createable" if creating else "updateable"
-    return [f for f in mapper.fields if not f.is_system_column and not f.read_only and getattr(f, flag)]
+    return [f for f in mapper.fields if not f.is_system_column and not f.read_only and getattr(f, flag)
+            and ctx.directions.exported(f.column_name)]
 
 
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
@@ -88,25 +96,28 @@ def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
 def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool) -> None:
     """One write call at a time, its results stored before the next goes out: a call
     refused mid-way never hides what the calls before it did in the CRM."""
-    fields = _writable(mapper, creating)
+    if not rows:
+        return
+    fields = _writable(ctx, mapper, creating)
     if mode is WriteMode.UPDATE:
         fields = [f for f in fields if f.updateable]
-    for batch in chunked(rows, ctx.connector.write_batch_size or len(rows) or 1):
+    for batch in chunked(rows, ctx.connector.write_batch_size or len(rows)):
         _send_batch(ctx, mapper, batch, fields, mode, key)
 
 
 def _send_batch(ctx, mapper: Mapper, rows: list, fields: list, mode: WriteMode, key) -> None:
-    payloads = [_payload(ctx, mapper, row, fields, mode) for row in rows]
+    blanks = _blank_in_crm(ctx, rows, fields)
+    payloads = [_payload(ctx, mapper, row, fields, mode, blanks) for row in rows]
     stamps = {row.pk: row.local_modstamp for row in rows}
     if mode is WriteMode.CREATE:
         ExportJournal.objects.bulk_create([ExportJournal(activity=ctx.activity, run=ctx.run, row_id=r.pk) for r in rows])
     try:
-        results = ctx.connector.write(ctx.schema.crm_name, payloads, mode, key, ctx.options["all_or_none"])
+        results = ctx.write_to_crm(payloads, mode, key, ctx.options["all_or_none"])
     except ConnectorError as exc:
         if _surely_not_processed(exc):
             ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
         raise
-    with transaction.atomic():
+    with ctx.page():
         counts = _store_results(ctx, rows, payloads, results, stamps, mode)
         # A create whose answer was lost stays journalled: the next run reports it
         # for review instead of creating it a second time.
@@ -115,12 +126,30 @@ def _send_batch(ctx, mapper: Mapper, rows: list, fields: list, mode: WriteMode, 
         ctx.add(counts)
 
 
+def _blank_in_crm(ctx, rows: list, fields: list) -> set[tuple[str, str]]:
+    """(CRM id, field) pairs blank in the CRM among the fields preferred from the
+    CRM unless blank that these rows would fill: one id query per batch of rows."""
+    prefer = [f for f in fields if ctx.directions.fills_blank_only(f.column_name)]
+    known = [r for r in rows if r.crm_id and any(not blank(getattr(r, f.column_name)) for f in prefer)]
+    if not prefer or not known:
+        return set()
+    id_field = ctx.schema.id_field
+    request = ReadRequest(table=ctx.schema.crm_name, fields=(id_field, *(f.crm_name for f in prefer)),
+                          ids=tuple(r.crm_id for r in known))
+    return {(record[id_field], f.crm_name) for page in ctx.connector.read(request) for record in page.records
+            for f in prefer if blank(record.get(f.crm_name))}
+
+
 def _surely_not_processed(exc: ConnectorError) -> bool:
     """Refused before any record was looked at: auth, quota, throttling, bad request."""
     return isinstance(exc, (AuthenticationFailed, ApiLimitReached, InvalidRequest)) or exc.status in (401, 403, 429)
 
 
-def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode) -> dict:
+def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode, blanks: set) -> dict:
+    """A field where the CRM is preferred unless blank goes out only to fill a blank:
+    the record is new to the CRM, or the CRM's value was read and is blank."""
+    fields = [f for f in fields if not ctx.directions.fills_blank_only(f.column_name)
+              or (not blank(getattr(row, f.column_name)) and (not row.crm_id or (row.crm_id, f.crm_name) in blanks))]
     payload = mapper.to_crm(row, fields)
     if mode is not WriteMode.CREATE:
         # A CRM refuses to clear a required field, and a local null there means "never

@@ -5,18 +5,17 @@ commit each page together with the watermark it reaches."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from wizard import provenance
 
 from connectors.types import ReadRequest
 
-from .. import bulk_sql, watermarks
+from .. import bulk_sql, tombstones, watermarks
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
-from ..models import ActivityRun
+from ..models import ActivityRun, TombstoneReason, TombstoneSide
 from . import parts
 from ..mapping import Mapper
 from ..rejects import reject_local
@@ -48,12 +47,35 @@ def run(ctx: ActivityContext) -> None:
     )
     ctx.log(f"import {ctx.schema.crm_name}: " + (f"changes since {since}" if since else "all records")
             + (f", {len(ids)} ids from the local population" if ids else ""))
-    if ids is None and options["parallel"] > 1:
+    if ids is None and options["parallel"] > 1 and not ctx.dry_run:
         split = _split(ctx, request)
         if split:
             return split
-    _read_pages(ctx, mapper, request, bookmark if ids is None else None)
+    watching = ids is None and options["left_filter"] == "flag" and bool(request.conditions)
+    seen: set[str] | None = set() if watching else None
+    _read_pages(ctx, mapper, request, bookmark if ids is None else None, seen)
+    if watching:
+        _flag_left_filter(ctx, request, seen)
     return None
+
+
+def _flag_left_filter(ctx: ActivityContext, request: ReadRequest, seen: set[str]) -> None:
+    """Rows whose record changed since the same watermark but no longer matches the
+    filter (an id-only read without it): flagged with the reason "left the filter",
+    which is not "deleted in the CRM"."""
+    id_field = ctx.schema.id_field
+    unfiltered = ReadRequest(table=request.table, fields=(id_field,), since=request.since)
+    changed = {r[id_field] for page in ctx.connector.read(unfiltered) for r in page.records}
+    gone = sorted(changed - seen)
+    with ctx.page():
+        rows = list(ctx.model.objects.filter(crm_id__in=gone, is_deleted=False)) if gone else []
+        now = timezone.now()
+        ctx.model.objects.filter(pk__in=[r.pk for r in rows]).update(
+            is_deleted=True, deleted_at=now, last_synced_at=now, local_modstamp=now)
+        tombstones.record(ctx, rows, TombstoneSide.CRM, TombstoneReason.LEFT_FILTER)
+        ctx.add(Counts(deleted=len(rows)))
+    if rows:
+        ctx.log(f"{len(rows)} row(s) left the filter (their records still exist in the CRM): flagged")
 
 
 def _split(ctx: ActivityContext, request: ReadRequest) -> list[parts.Part] | None:
@@ -80,10 +102,12 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
     _read_pages(ctx, mapper, parts.part_request(request, part, ctx.schema.modstamp_field), None)
 
 
-def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark) -> None:
+def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark, seen=None) -> None:
     for page in ctx.connector.read(request):
         ctx.check_cancelled()
-        with transaction.atomic():
+        if seen is not None:
+            seen.update(r.get(ctx.schema.id_field) for r in page.records)
+        with ctx.page():
             counts = apply_page(ctx, mapper, page.records)
             ctx.flush_conflicts()
             if bookmark is not None and (page.watermark or page.bookmark):
@@ -105,13 +129,13 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     by_id = {r[id_field]: r for r in records if r.get(id_field)}
     existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
     now = timezone.now()
-    creates, updates, update_columns = [], [], set()
+    creates, updates, update_columns, revived = [], [], set(), []
     enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
     tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
     happened = provenance.event(provenance.CRM, now, ctx.run.pk)
     every_column = provenance.traced_columns(ctx.schema) if tracing else None
     for crm_id, record in by_id.items():
-        values = mapper.to_local(record)
+        values = ctx.directions.importable(mapper.to_local(record))
         problem = mapper.check(values)
         if problem:
             counts.rejected += 1
@@ -123,13 +147,16 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now,
                             **({PROVENANCE: provenance.fresh(values, happened, every_column)} if tracing else {})})
             continue
+        was_deleted = row.is_deleted
         before = {column: getattr(row, column) for column in values} if tracing else None
         outcome = _merge(ctx, mapper, row, values, now)
+        if was_deleted and not row.is_deleted:
+            revived.append(crm_id)
         if tracing and outcome in ("updated", "conflict", "restamped"):
             changed = [column for column, value in before.items() if getattr(row, column) != value]
             row.sync_provenance = provenance.stamped(row.sync_provenance, changed, happened)
         counts.unchanged += outcome in ("unchanged", "restamped")
-        counts.updated += outcome in ("updated", "conflict")
+        counts.updated += outcome in ("updated", "conflict", "owned")
         counts.conflicts += outcome in ("conflict", "kept")
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
@@ -139,6 +166,7 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         bulk_sql.insert(ctx.model, group)
     columns = sorted(update_columns)
     bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
+    tombstones.revived(ctx.schema, revived)
     return counts
 
 
@@ -152,15 +180,18 @@ def _same_keys(rows: list[dict]) -> list[list[dict]]:
 
 def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
     """Apply a CRM record to an existing row: unchanged, restamped, updated,
-    conflict or kept. Only fields we could have written count as a change: the
-    CRM's own stamps and formulas move when our export lands, and that is no echo."""
+    conflict, kept or owned. Only fields we could have written count as a change:
+    the CRM's own stamps and formulas move when our export lands, and that is no
+    echo. Fields the CRM owns (crm_to_local, prefer the CRM) are applied without
+    asking the conflict policy; only two-way fields changed on both sides conflict."""
     changed = [c for c, v in values.items() if c != "crm_modstamp" and getattr(row, c) != v]
     if not changed and not row.is_deleted:
         if values.get("crm_modstamp", row.crm_modstamp) == row.crm_modstamp:
             return "unchanged"
         _mark_synced(row, values, now)
         return "restamped"
-    if not row.is_deleted and not set(changed) & mapper.writable_columns:
+    writable_changed = set(changed) & mapper.writable_columns
+    if not row.is_deleted and not writable_changed:
         _apply(row, values, now)
         return "restamped"
     if changed_locally(row) and _crm_unchanged(row, values):
@@ -168,9 +199,16 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
         # synced: only the local side moved, and the next export sends it.
         return "unchanged"
     if changed_locally(row):
+        owned = {c: values[c] for c in changed if ctx.directions.crm_owned(c)}
+        if not writable_changed - set(owned):
+            # Only fields the CRM owns changed (or none, and the row was flagged
+            # deleted here): those are applied, the local change stands.
+            _apply_keeping_local_change(ctx, row, owned)
+            return "owned" if owned else "unchanged"
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
         ctx.conflict(row.crm_id, side)
         if side == LOCAL:
+            _apply_keeping_local_change(ctx, row, owned)
             return "kept"
         _apply(row, values, now)
         return "conflict"
@@ -181,6 +219,13 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
 def _crm_unchanged(row, values: dict) -> bool:
     stamp = values.get("crm_modstamp")
     return stamp is not None and stamp == row.crm_modstamp
+
+
+def _apply_keeping_local_change(ctx: ActivityContext, row, owned: dict) -> None:
+    """The CRM's values of the fields it owns, written without the sync stamps: the
+    trigger stamps the row, so its local change still goes out with the next export."""
+    if owned:
+        ctx.model.objects.filter(pk=row.pk).update(**owned)
 
 
 def _apply(row, values: dict, now) -> None:

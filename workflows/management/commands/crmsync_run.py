@@ -15,7 +15,10 @@ from workflows import runs
 from workflows.admin_views import duration_text, elapsed
 from workflows.models import ActivityRun, Run, RunStatus, Workflow
 
-EXIT_CODES = {RunStatus.SUCCEEDED: 0, RunStatus.PARTIAL: 1, RunStatus.FAILED: 2, RunStatus.CANCELLED: 2}
+EXIT_CODES = {RunStatus.SUCCEEDED: 0, RunStatus.PARTIAL: 1, RunStatus.FAILED: 2, RunStatus.CANCELLED: 2,
+              RunStatus.STOPPED_BUDGET: 4, RunStatus.AWAITING_CONFIRMATION: 5, RunStatus.WAITING_BUDGET: 5}
+# Active, but waiting for a person or for API budget: --wait stops following.
+HELD = (RunStatus.AWAITING_CONFIRMATION, RunStatus.WAITING_BUDGET)
 NOT_STARTED = 3
 BAR_WIDTH = 24
 COUNTER_LABELS = {"api_calls": "API calls"}
@@ -24,8 +27,9 @@ COUNTER_LABELS = {"api_calls": "API calls"}
 class Command(BaseCommand):
     help = (
         "Start a run of a workflow (its internal name or id) and print the run's id. With --wait, follow it "
-        "to its end and exit with 0 (succeeded), 1 (partial), 2 (failed or cancelled); 3 when no run was "
-        "started (unknown workflow, disabled, or already running)."
+        "to its end and exit with 0 (succeeded), 1 (partial), 2 (failed or cancelled), 4 (stopped: API budget), "
+        "5 (awaiting a deletion confirmation, or waiting for API budget); 3 when no run was started (unknown "
+        "workflow, disabled, or already running)."
     )
 
     def add_arguments(self, parser):
@@ -71,7 +75,7 @@ class Command(BaseCommand):
                 continue
             if not quiet:
                 shown = self.show(progress_line(run, activities), shown)
-            if not run.is_active:
+            if not run.is_active or run.status in HELD:
                 if shown and self.stdout.isatty():
                     self.stdout.write("")
                 return run

@@ -1,0 +1,222 @@
+"""The API budget governor. Per external account, a budget: a share of the CRM's
+daily API allocation (read from the CRM's limits where it reports them, else the
+allocation configured on the account, measured against crmsync's own calls of
+the last 24 hours). Before a run, a forecast of the calls it will spend, from
+record counts and page and batch sizes, is stored on the run; a run whose
+forecast does not fit its share of what remains waits (low priority) or stops
+with the status "stopped: API budget", and so does a run that passes it midway."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from connectors.errors import ApiLimitReached, ConnectorError
+from connectors.types import ReadRequest
+from wizard.live_models import model_for
+
+from . import options as activity_options
+from . import watermarks
+from .conditions import parse_conditions, to_q
+from .models import ActivityRun, Operation, Priority, Run, SyncState
+
+logger = logging.getLogger("crmsync.workflows")
+
+# The share of the remaining budget a run may take, by its workflow's priority.
+PORTION = {Priority.HIGH: 1.0, Priority.NORMAL: 0.8, Priority.LOW: 0.5}
+LEDGER = dt.timedelta(hours=24)
+MAX_WAIT = dt.timedelta(hours=24)
+
+
+class BudgetExhausted(Exception):
+    """The run spent the calls it was allowed."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    limit: int  # the CRM's daily allocation
+    used: int  # over the last 24 hours
+    share: int  # percent of the allocation this account may use
+    source: str
+
+    @property
+    def total(self) -> int:
+        return self.limit * self.share // 100
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.total - self.used)
+
+    def as_dict(self) -> dict:
+        return {"limit": self.limit, "used": self.used, "share": self.share, "total": self.total,
+                "remaining": self.remaining, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "go", "wait", "stop"
+    message: str
+    allowed: int | None = None
+
+
+def own_calls(account, since: dt.datetime) -> int:
+    """crmsync's own calls to this account since `since`: runs and their forecasts."""
+    runs = Run.objects.filter(workflow__account=account, created_at__gte=since)
+    spent = ActivityRun.objects.filter(run__in=runs).aggregate(n=Sum("api_calls"))["n"] or 0
+    return spent + sum((f or {}).get("calls_spent", 0) for f in runs.values_list("forecast", flat=True))
+
+
+def read_budget(account, connector) -> Budget | None:
+    """The account's budget now; None when no daily allocation is known."""
+    allocation = connector.daily_allocation()
+    if allocation is not None:
+        budget = Budget(allocation.limit, allocation.used, account.api_quota_share, allocation.source)
+    elif account.daily_api_allocation:
+        budget = Budget(account.daily_api_allocation, own_calls(account, timezone.now() - LEDGER),
+                        account.api_quota_share, "allocation configured on the account; crmsync's calls, last 24 h")
+    else:
+        return None
+    type(account).objects.filter(pk=account.pk).update(api_daily_max=budget.limit, api_daily_used=budget.used,
+                                                      api_limits_read_at=timezone.now())
+    return budget
+
+
+# --- the forecast ---------------------------------------------------------------
+def forecast(workflow, connector) -> dict:
+    """The calls each activity will spend, from counts (one cheap call each)."""
+    start = connector.api_usage().calls
+    activities = [_activity_forecast(activity, connector)
+                  for activity in workflow.activities.select_related("schema").order_by("position")]
+    return {"calls": sum(a["calls"] for a in activities), "activities": activities,
+            "calls_spent": connector.api_usage().calls - start, "at": timezone.now().isoformat()}
+
+
+def _activity_forecast(activity, connector) -> dict:
+    options = activity_options.normalize(activity.operation, activity.schema, activity.options)
+    records, calls, exact = _FORECASTS[activity.operation](activity, options, connector)
+    return {"position": activity.position, "operation": activity.operation, "table": activity.schema.crm_name,
+            "records": records, "calls": calls, "exact": exact}
+
+
+def _import(activity, options, connector) -> tuple[int, int, bool]:
+    schema, model = activity.schema, model_for(activity.schema)
+    ids = tuple(options["ids"]) if options.get("ids") is not None else None
+    if options["population"] is not None:
+        query = to_q(schema, parse_conditions(schema, options["population"], "population"))
+        ids = tuple(model.objects.filter(query, crm_id__isnull=False).values_list("crm_id", flat=True))
+        if not ids:
+            return 0, 0, True
+    since = _bookmark(activity).since if options["incremental"] and ids is None else None
+    conditions = tuple(parse_conditions(schema, options["filter"]))
+    request = ReadRequest(table=schema.crm_name, fields=(), conditions=conditions, since=since, ids=ids)
+    records = connector.count(request)
+    exact = records is not None
+    calls = connector.session_calls["read"] + connector.read_calls(records or 0)
+    if options["left_filter"] == "flag" and conditions and ids is None:
+        unfiltered = connector.count(ReadRequest(table=schema.crm_name, fields=(), since=since))
+        calls += connector.read_calls(unfiltered or 0)
+    return records or 0, calls, exact
+
+
+def _bookmark(activity) -> watermarks.Bookmark:
+    state = SyncState.objects.filter(activity=activity).first()
+    return watermarks.load(state.watermark if state else "")
+
+
+def _export(activity, options, connector) -> tuple[int, int, bool]:
+    from .operations.exporting import rows_to_export
+
+    records = rows_to_export(activity, options).count()
+    calls = connector.session_calls["write"] + connector.write_calls(records) if records else 0
+    return records, calls, True
+
+
+def _import_deleted(activity, options, connector) -> tuple[int, int, bool]:
+    return 0, connector.session_calls["deleted"] + connector.deleted_calls(), False
+
+
+def _delete(activity, options, connector) -> tuple[int, int, bool]:
+    from .operations.deletions import rows_to_delete
+
+    records = rows_to_delete(model_for(activity.schema), activity.schema, options).count()
+    calls = connector.session_calls["delete"] + connector.delete_calls(records) if records else 0
+    return records, calls, True
+
+
+_FORECASTS = {Operation.IMPORT: _import, Operation.EXPORT: _export, Operation.IMPORT_DELETED: _import_deleted,
+              Operation.DELETE: _delete}
+
+
+# --- before and during a run ------------------------------------------------------
+def assess(run: Run) -> Verdict:
+    """Forecast the run, store it, and say whether it may start."""
+    workflow = run.workflow
+    try:
+        with workflow.account.connector() as connector:
+            budget = read_budget(workflow.account, connector)
+            plan = forecast(workflow, connector)
+    except ApiLimitReached as exc:
+        return Verdict("stop", f"stopped: API budget: {exc}")
+    except ConnectorError as exc:
+        logger.warning("run %s: no forecast (%s); the run is not held by the budget", run.pk, exc)
+        return Verdict("go", f"no forecast, the CRM answered: {exc}")
+    except activity_options.OptionsError as exc:
+        # The activity itself fails with this message, where the person looks for it.
+        return Verdict("go", f"no forecast: {exc}")
+    plan["budget"] = budget.as_dict() if budget else None
+    Run.objects.filter(pk=run.pk).update(forecast=plan, forecast_calls=plan["calls"])
+    if budget is None:
+        return Verdict("go", f"forecast {plan['calls']} API call(s); no daily allocation known, so no budget applies")
+    return decide(workflow.priority, plan["calls"], budget, plan["calls_spent"])
+
+
+def decide(priority: str, calls: int, budget: Budget, spent_since: int = 0) -> Verdict:
+    """`spent_since`: calls made after the budget was read (the forecast's counts)."""
+    remaining = max(0, budget.remaining - spent_since)
+    allowed = int(remaining * PORTION[Priority(priority)])
+    figures = (f"forecast {calls} API call(s); the budget has {remaining} of {budget.total} left "
+               f"({budget.share}% of {budget.limit} a day, {budget.used} used; {budget.source}); "
+               f"a {priority}-priority run may take {allowed}")
+    if calls <= allowed:
+        return Verdict("go", figures, allowed)
+    if priority == Priority.LOW:
+        return Verdict("wait", f"waiting: API budget: {figures}")
+    return Verdict("stop", f"stopped: API budget: {figures}")
+
+
+def spent_by_run(run: Run, exclude_position: int | None = None) -> int:
+    activity_runs = ActivityRun.objects.filter(run=run)
+    if exclude_position is not None:
+        activity_runs = activity_runs.exclude(position=exclude_position)
+    return activity_runs.aggregate(n=Sum("api_calls"))["n"] or 0
+
+
+def waited_too_long(run: Run) -> bool:
+    return timezone.now() - run.created_at > MAX_WAIT
+
+
+def record_forecast(run: Run) -> None:
+    """A dry run's forecast: stored, never holding the run (it only reads)."""
+    try:
+        plan = preview(run.workflow)
+    except (ConnectorError, activity_options.OptionsError) as exc:
+        logger.warning("run %s: no forecast (%s)", run.pk, exc)
+        return
+    Run.objects.filter(pk=run.pk).update(forecast=plan, forecast_calls=plan["calls"])
+
+
+def preview(workflow) -> dict:
+    """What the next run would cost and what the budget allows (for the pages)."""
+    with workflow.account.connector() as connector:
+        budget = read_budget(workflow.account, connector)
+        plan = forecast(workflow, connector)
+    plan["budget"] = budget.as_dict() if budget else None
+    plan["verdict"] = decide(workflow.priority, plan["calls"], budget, plan["calls_spent"]).message if budget else None
+    return plan
+
+
+__all__ = ["BudgetExhausted", "assess", "decide", "forecast", "preview", "read_budget"]
