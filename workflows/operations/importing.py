@@ -4,6 +4,8 @@ commit each page together with the watermark it reaches."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -22,6 +24,8 @@ from ..rejects import reject_local
 from ..enumeration_checks import EnumerationCheck, report_unknown_values
 
 
+# A CRM stamp this close to our last sync may hide a change made in the same grain.
+CRM_STAMP_GRAIN = timedelta(seconds=2)
 SYNC_COLUMNS = {"is_deleted", "deleted_at", "crm_modstamp", "last_synced_at", "local_modstamp"}
 PROVENANCE = provenance.COLUMN
 
@@ -217,8 +221,13 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
 
 
 def _crm_unchanged(row, values: dict) -> bool:
+    """The CRM's stamp is the one we last synced, and that sync came well after it: a
+    CRM change since would carry a later stamp. Within CRM_STAMP_GRAIN of it (Dataverse
+    keeps seconds only) a change could share the stamp, so the conflict policy decides."""
     stamp = values.get("crm_modstamp")
-    return stamp is not None and stamp == row.crm_modstamp
+    if stamp is None or stamp != row.crm_modstamp or row.last_synced_at is None:
+        return False
+    return row.last_synced_at - stamp >= CRM_STAMP_GRAIN
 
 
 def _apply_keeping_local_change(ctx: ActivityContext, row, owned: dict) -> None:
