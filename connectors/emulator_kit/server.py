@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
+from cheroot.workers.threadpool import ThreadPool, WorkerThread
 
 from .tls import TlsFiles, ensure_certificates
 
@@ -30,13 +31,34 @@ class _Gateway(wsgi.Gateway_10):
         return environ
 
 
+class _DaemonThreadPool(ThreadPool):
+    """Worker threads that never keep a test process alive (as werkzeug's were)."""
+
+    def _spawn_worker(self):
+        worker = WorkerThread(self.server)
+        worker.name = f"emulator worker {worker.name}"
+        worker.daemon = True
+        worker.start()
+        return worker
+
+
+class _Server(wsgi.Server):
+    def serve(self):
+        # cheroot's own loop, with its thread answering 503 to connections it cannot
+        # take as a daemon too.
+        threading.Thread(target=self._serve_unservicable, daemon=True).start()
+        while self.ready and not self.interrupt:
+            self._connections.run(self.expiration_interval)
+
+
 class EmulatorServer:
     """An HTTPS server for one emulator app; TLS only, on loopback by default."""
 
     def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, tls_dir: Path, hostnames: tuple[str, ...] = ()):
         self.tls: TlsFiles = ensure_certificates(Path(tls_dir), hostnames)
-        self._server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="crmsync-emulator",
-                                   timeout=30, shutdown_timeout=1)
+        self._server = _Server((host, port), app, numthreads=THREADS, server_name="crmsync-emulator",
+                               timeout=30, shutdown_timeout=1)
+        self._server.requests = _DaemonThreadPool(self._server, min=THREADS, max=THREADS)
         self._server.gateway = _Gateway
         self._server.ssl_adapter = _tls_adapter(self.tls)
         logging.getLogger("cheroot").setLevel(logging.CRITICAL)
