@@ -10,6 +10,7 @@ from django.utils import timezone
 from connectors.types import ReadRequest
 
 from .. import bulk_sql, watermarks
+from ..prefetch import prefetched
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
@@ -74,7 +75,9 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
 
 
 def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark) -> None:
-    for page in ctx.connector.read(request):
+    # The next page is fetched while this one is written; its rows and watermark
+    # are still committed together, page by page, in order.
+    for page in prefetched(ctx.connector.read(request)):
         ctx.check_cancelled()
         with transaction.atomic():
             counts = apply_page(ctx, mapper, page.records)
