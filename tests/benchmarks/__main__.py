@@ -16,6 +16,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__.split("\n\n")[1])
     parser.add_argument("--n", default="100000,1000000", help="the small and the large N")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--large-repeats", type=int, help="repeats at the large N (default: --repeats)")
+    parser.add_argument("--scaleout-n", type=int, help="N of the scale-out import (default: the large N)")
+    parser.add_argument("--merge", type=Path, nargs="*", help="only merge these results.json files into --out")
     parser.add_argument("--scenarios", default="all", help="comma-separated: import, incremental, export, deletions, "
                                                          "detection, introspection, scaleout, peers")
     parser.add_argument("--crms", default="salesforce,dynamics")
@@ -36,8 +39,13 @@ def main() -> None:
     for name in ("crmsync.workflows", "celery"):
         logging.getLogger(name).setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)
+    if args.merge:
+        report.merge(args.merge, args.out, args.note)
+        print((args.out / "results.md").read_text())
+        return
     small, large = (int(x) for x in args.n.split(","))
     plan = runner.Plan(small=small, large=large, repeats=args.repeats, crms=tuple(args.crms.split(",")),
+                       large_repeats=args.large_repeats or args.repeats, scaleout=args.scaleout_n or large,
                        scenarios=runner.ALL if args.scenarios == "all" else tuple(args.scenarios.split(",")),
                        tables=args.tables, describe=args.describe,
                        deleted=max(1, large // 100), detected=max(1, large // 100))

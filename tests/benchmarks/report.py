@@ -127,3 +127,17 @@ def markdown(document: dict) -> str:
     if document["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in document["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def merge(inputs: list[Path], out: Path, notes: list[str] = ()) -> None:
+    """One results file from several runs (e.g. one per CRM, run side by side)."""
+    documents = [json.loads(Path(p).read_text()) for p in inputs]
+    merged = dict(documents[0])
+    # A later file's row replaces an earlier one for the same CRM, scenario and N.
+    rows = {(r["crm"], r["scenario"], r["n"]): r for d in documents for r in d["rows"]}
+    merged["rows"] = sorted(rows.values(), key=lambda r: (r["crm"], ORDER.index(r["scenario"]), r["n"]))
+    merged["notes"] = list(dict.fromkeys([*notes, *(note for d in documents for note in d["notes"])]))
+    merged["plans"] = [d["plan"] for d in documents]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(merged, indent=2, ensure_ascii=False, default=str) + "\n")
+    (out / "results.md").write_text(markdown(merged))

@@ -24,6 +24,8 @@ class Plan:
     small: int = 100_000  # full import, export
     large: int = 1_000_000  # full import, incremental, deletions, detection, scale-out
     repeats: int = 3
+    large_repeats: int = 3  # repeats of the large-N scenarios
+    scaleout: int = 1_000_000  # N of the scale-out import
     scenarios: tuple[str, ...] = ALL
     crms: tuple[str, ...] = CRMS
     tables: int = 1500
@@ -92,28 +94,30 @@ def _small_phase(bench: CrmBench, plan: Plan, results: Results) -> None:
 def _large_phase(bench: CrmBench, plan: Plan, results: Results) -> None:
     if not _wanted(plan, "import", "incremental", "deletions", "detection", "scaleout"):
         return
-    n = plan.large
+    n, repeats = plan.large, plan.large_repeats
     bench.load(n)
-    if _wanted(plan, "import"):
-        for _ in range(plan.repeats):
-            results.add(bench.crm, "import", n, scenarios.full_import(bench, n))
+    # The full imports run through the workflow the incremental imports then continue.
+    wf = bench.workflow("import", incremental=True)
+    for _ in range(repeats if _wanted(plan, "import") else 1):
+        sample = scenarios.full_import(bench, n, wf)
+        if _wanted(plan, "import"):
+            results.add(bench.crm, "import", n, sample)
     if _wanted(plan, "incremental"):
-        wf = bench.workflow("import", incremental=True)
-        bench.empty_local_table()
-        bench.run_here(wf)  # the full import this workflow's watermark starts from
         changes = max(1, round(n * plan.changed_share))
-        for repeat in range(plan.repeats):
+        for repeat in range(repeats):
             results.add(bench.crm, "incremental", changes, scenarios.incremental_import(bench, wf, changes, repeat))
     if _wanted(plan, "detection"):
-        wf = bench.workflow("export", rows="changed", mode="upsert", key=bench.emulator.key)
-        for _ in range(plan.repeats):
-            results.add(bench.crm, "detection", plan.detected, scenarios.change_detection(bench, wf, plan.detected))
+        export_wf = bench.workflow("export", rows="changed", mode="upsert", key=bench.emulator.key)
+        for _ in range(repeats):
+            results.add(bench.crm, "detection", plan.detected, scenarios.change_detection(bench, export_wf, plan.detected))
     if _wanted(plan, "deletions"):
-        wf = bench.workflow("import_deleted", action="flag")
-        bench.run_here(wf)  # the first run only sets the deletion watermark
-        for repeat in range(plan.repeats):
-            results.add(bench.crm, "deletions", plan.deleted, scenarios.deletions(bench, wf, plan.deleted, repeat))
+        deleted_wf = bench.workflow("import_deleted", action="flag")
+        bench.run_here(deleted_wf)  # the first run only sets the deletion watermark
+        for repeat in range(repeats):
+            results.add(bench.crm, "deletions", plan.deleted, scenarios.deletions(bench, deleted_wf, plan.deleted, repeat))
     if _wanted(plan, "scaleout"):
+        if plan.scaleout != n:
+            bench.load(plan.scaleout)
         _scale_out(bench, plan, results)
 
 
@@ -127,11 +131,11 @@ def _scale_out(bench: CrmBench, plan: Plan, results: Results) -> None:
         try:
             for count in (1, 2):  # one worker, then a second one beside it
                 workers.append(Worker(worker_env(queue), Path(logs), f"bench-{bench.crm}-{count}"))
-                for _ in range(plan.repeats):
+                for _ in range(plan.large_repeats):
                     sample = scenarios.scale_out(bench, workers, queue, parallel=2)
                     single = single or sample.extra["checksum"]
                     sample.extra["same_rows_as_one_worker"] = sample.extra["checksum"] == single
-                    results.add(bench.crm, f"scaleout-{count}", plan.large, sample)
+                    results.add(bench.crm, f"scaleout-{count}", plan.scaleout, sample)
         finally:
             for worker in workers:
                 worker.stop()

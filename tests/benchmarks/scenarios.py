@@ -150,9 +150,9 @@ class CrmBench:
 
 
 # --- the scenarios --------------------------------------------------------------
-def full_import(bench: CrmBench, n: int) -> Sample:
+def full_import(bench: CrmBench, n: int, wf: Workflow | None = None) -> Sample:
     bench.empty_local_table()
-    sample, calls = bench.run_here(bench.workflow("import", incremental=True))
+    sample, calls = bench.run_here(wf or bench.workflow("import", incremental=True))
     floor = bench.import_floor(calls)
     sample.floor_s, sample.extra["floor"] = floor["floor_s"], floor
     sample.extra["checksum"] = bench.checksum()

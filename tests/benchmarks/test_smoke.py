@@ -28,7 +28,7 @@ EXPECTED_CALLS = {
     ("dynamics", "import", SMALL): 4,
     ("dynamics", "import", LARGE): 4,
     ("dynamics", "export", SMALL): 5,
-    ("dynamics", "introspection", 26): 29,
+    ("dynamics", "introspection", 26): 4,  # authority metadata, token, EntityDefinitions, 1 $batch
     ("dynamics", "incremental", 6): 4,
     ("dynamics", "detection", 6): 0,
     ("dynamics", "deletions", 6): 4,
