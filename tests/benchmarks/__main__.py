@@ -16,6 +16,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__.split("\n\n")[1])
     parser.add_argument("--n", default="100000,1000000", help="the small and the large N")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--export-n", type=int, help="rows changed locally then exported (default: the small N)")
     parser.add_argument("--large-repeats", type=int, help="repeats at the large N (default: --repeats)")
     parser.add_argument("--scaleout-n", type=int, help="N of the scale-out import (default: the large N)")
     parser.add_argument("--merge", type=Path, nargs="*", help="only merge these results.json files into --out")
@@ -45,12 +46,13 @@ def main() -> None:
         return
     small, large = (int(x) for x in args.n.split(","))
     plan = runner.Plan(small=small, large=large, repeats=args.repeats, crms=tuple(args.crms.split(",")),
-                       large_repeats=args.large_repeats or args.repeats, scaleout=args.scaleout_n or large,
+                       large_repeats=args.large_repeats or args.repeats, export=args.export_n or small, scaleout=args.scaleout_n or large,
                        scenarios=runner.ALL if args.scenarios == "all" else tuple(args.scenarios.split(",")),
                        tables=args.tables, describe=args.describe,
                        deleted=max(1, large // 100), detected=max(1, large // 100))
     info = machine.describe()
-    results = runner.run(plan)
+    # Written after every sample too, so a run cut short still leaves its figures.
+    results = runner.run(plan, on_add=lambda partial: report.write(partial, plan, info, args.out, args.note))
     rows = report.write(results, plan, info, args.out, args.note)
     print((args.out / "results.md").read_text())
     missed = [f"{r['crm']} {r['scenario']}: {k}" for r in rows for k, ok in r["targets"].items() if not ok]

@@ -22,6 +22,7 @@ CRMS = ("salesforce", "dynamics")
 @dataclass
 class Plan:
     small: int = 100_000  # full import, export
+    export: int = 100_000  # rows changed locally, then exported (at most `small`)
     large: int = 1_000_000  # full import, incremental, deletions, detection, scale-out
     repeats: int = 3
     large_repeats: int = 3  # repeats of the large-N scenarios
@@ -39,11 +40,14 @@ class Plan:
 class Results:
     rows: dict = field(default_factory=dict)  # (crm, scenario, n) -> list[Sample]
     notes: list[str] = field(default_factory=list)
+    on_add: object = None  # called after each sample, e.g. to write the results so far
 
     def add(self, crm: str, scenario: str, n: int, sample: Sample) -> None:
         self.rows.setdefault((crm, scenario, n), []).append(sample)
         logger.info("%s %s N=%s: %.2fs (floor %s), %s calls, %.0f MB", crm, scenario, n, sample.wall_s,
                     f"{sample.floor_s:.2f}s" if sample.floor_s is not None else "-", sample.api_calls, sample.peak_rss_mb)
+        if self.on_add:
+            self.on_add(self)
 
 
 def dsn() -> str:
@@ -51,8 +55,8 @@ def dsn() -> str:
     return f"dbname={s['NAME']} user={s['USER']} host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432}"
 
 
-def run(plan: Plan) -> Results:
-    results = Results()
+def run(plan: Plan, on_add=None) -> Results:
+    results = Results(on_add=on_add)
     with tempfile.TemporaryDirectory(prefix="crmsync-bench-") as tmp:
         for crm in plan.crms:
             bench = CrmBench(crm, Path(tmp) / crm, dsn())
@@ -82,7 +86,7 @@ def _small_phase(bench: CrmBench, plan: Plan, results: Results) -> None:
         fields = [f.crm_name for f in bench.schema.fields.all() if f.type != "reference" and not f.is_system_column]
         wf = bench.workflow("export", rows="changed", mode="upsert", key=bench.emulator.key, fields=fields)
         for repeat in range(plan.repeats):
-            results.add(bench.crm, "export", n, scenarios.export(bench, wf, repeat))
+            results.add(bench.crm, "export", min(n, plan.export), scenarios.export(bench, wf, repeat, plan.export))
     if _wanted(plan, "peers") and bench.crm == "salesforce":
         _peers(bench, n, results)
     if _wanted(plan, "introspection"):

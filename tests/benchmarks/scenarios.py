@@ -168,10 +168,10 @@ def incremental_import(bench: CrmBench, wf: Workflow, changes: int, repeat: int)
     return sample
 
 
-def export(bench: CrmBench, wf: Workflow, repeat: int) -> Sample:
-    with connection.cursor() as cursor:  # a marketer's change to every row (the trigger stamps them)
-        column = bench.schema.fields.get(crm_name="Title" if bench.crm == "salesforce" else "jobtitle").column_name
-        cursor.execute(f'UPDATE "{bench.table}" SET "{column}" = %s', [f"Changed locally ({repeat})"])
+def export(bench: CrmBench, wf: Workflow, repeat: int, count: int) -> Sample:
+    with connection.cursor() as cursor:  # a marketer's change to `count` rows (the trigger stamps them)
+        cursor.execute(f'UPDATE "{bench.table}" SET "{_data_column(bench)}" = %s WHERE id IN '
+                       f'(SELECT id FROM "{bench.table}" ORDER BY id LIMIT %s)', [f"Changed locally ({repeat})", count])
     sample, calls = bench.run_here(wf)
     writes = floors.data_requests(calls, WRITE_PATTERN[bench.crm], methods=("POST", "PATCH"))
     floor = floors.fetch(writes, bench.emulator.ca_path)
