@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connectors.base import chunked
 
-from .. import watermarks
+from .. import bulk_sql, watermarks
 from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
 from ..rejects import reject_crm
@@ -39,11 +39,10 @@ def _apply_deletions(ctx: ActivityContext, ids: list[str], when: dict) -> Counts
         counts.deleted = rows.delete()[0]
         return counts
     now = timezone.now()
-    for row in rows.filter(is_deleted=False):
-        row.is_deleted, row.deleted_at = True, when.get(row.crm_id) or now
-        row.last_synced_at = row.local_modstamp = now
-        row.save(update_fields=["is_deleted", "deleted_at", "last_synced_at", "local_modstamp"])
-        counts.deleted += 1
+    flagged = [{"id": pk, "is_deleted": True, "deleted_at": when.get(crm_id) or now, "last_synced_at": now,
+                "local_modstamp": now} for pk, crm_id in rows.filter(is_deleted=False).values_list("pk", "crm_id")]
+    bulk_sql.update(ctx.model, flagged, ["is_deleted", "deleted_at", "last_synced_at", "local_modstamp"])
+    counts.deleted = len(flagged)
     counts.unchanged = counts.read - counts.deleted
     return counts
 
