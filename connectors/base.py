@@ -120,6 +120,12 @@ class Connector(abc.ABC):
         parallel; None when the CRM cannot tell cheaply or there is nothing to read."""
         return None
 
+    def list_ids(self, table: str) -> Iterator[list[str]]:
+        """The ids of every live record of `table`, page by page, by the cheapest
+        calls the CRM has (Id-only queries, a bulk job for large tables), for
+        reconciliation audits. Connectors declare the capability "list_ids"."""
+        raise NotImplementedError(f"{self.label} cannot list record ids")
+
     @abc.abstractmethod
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
         """Deletions since a watermark returned by an earlier DeletedPage."""

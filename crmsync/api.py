@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from connectors.views import ExternalAccountViewSet
+from workflows.audit_views import AuditReportViewSet, SchemaAuditViewSet
 from workflows.views import RunViewSet, WorkflowViewSet
 from wizard.views import AccountSchemasViewSet, AccountTablesViewSet, DataSchemaViewSet
 from wizard.enumeration_views import AccountEnumerationsViewSet, EnumerationSyncJobViewSet, EnumerationViewSet
@@ -12,6 +13,7 @@ router.register("external-accounts", ExternalAccountViewSet)
 router.register(r"external-accounts/(?P<account_pk>\d+)/tables", AccountTablesViewSet, basename="account-tables")
 router.register(r"external-accounts/(?P<account_pk>\d+)/schemas", AccountSchemasViewSet, basename="account-schemas")
 router.register("schemas", DataSchemaViewSet)
+router.register(r"schemas/(?P<schema_pk>\d+)/audits", SchemaAuditViewSet, basename="schema-audits")
 router.register(
     r"external-accounts/(?P<account_pk>\d+)/enumerations", AccountEnumerationsViewSet, basename="account-enumerations"
 )
@@ -19,3 +21,4 @@ router.register("enumerations", EnumerationViewSet)
 router.register("enumeration-sync-jobs", EnumerationSyncJobViewSet)
 router.register("workflows", WorkflowViewSet)
 router.register("runs", RunViewSet)
+router.register("audits", AuditReportViewSet)

@@ -100,6 +100,19 @@ def _chart(kind, title: str):
                 x_label_rotation=30, truncate_label=24, no_data_text="no runs yet", legend_at_bottom=True)
 
 
+def audit_rows() -> list[dict]:
+    """Each generated table with its last reconciliation audit (None: never audited)."""
+    from django.db.models import OuterRef, Subquery
+
+    from wizard.models import DataSchema
+    from workflows.audit_models import AuditReport
+
+    last = AuditReport.objects.filter(schema=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
+    schemas = list(DataSchema.objects.select_related("account").annotate(last_audit=Subquery(last)))
+    reports = AuditReport.objects.in_bulk([s.last_audit for s in schemas if s.last_audit])
+    return [{"schema": schema, "audit": reports.get(schema.last_audit)} for schema in schemas]
+
+
 def context(user) -> dict:
     """The parts of the dashboard `user` may see (None for the others): accounts
     need view_externalaccount, workflows and the run charts view_workflow and view_run."""
@@ -113,4 +126,5 @@ def context(user) -> dict:
         "dashboard_workflows": workflow_rows() if sees_runs else None,
         "rows_chart": rows_chart(runs) if sees_runs else None,
         "api_calls_chart": api_calls_chart(runs, first_day) if sees_runs else None,
+        "dashboard_audits": audit_rows() if user.has_perm("workflows.view_auditreport") else None,
     }

@@ -15,7 +15,7 @@ SECTIONS = (
     (
         "Workflows",
         "workflows",
-        ("workflows.workflow", "workflows.run"),
+        ("workflows.workflow", "workflows.run", "workflows.auditreport", "workflows.auditschedule"),
     ),
     (
         "Administration › Scheduling",

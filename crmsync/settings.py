@@ -148,6 +148,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.os.environ.get("CELERY_BROKER_URL", "")
 CRMSYNC_IN_PROCESS_TASKS = not CELERY_BROKER_URL
+# Which side set each field of each row (wizard.provenance); off only to measure its cost.
+CRMSYNC_FIELD_PROVENANCE = env.flag("CRMSYNC_FIELD_PROVENANCE", True)
 if CRMSYNC_IN_PROCESS_TASKS:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import generation
+from . import generation, provenance
 from .admin_wizard import ConfigurationWizard
 from .live_models import model_for
 from .models import DataSchema, SchemaField
@@ -78,6 +78,7 @@ class DataSchemaAdmin(admin.ModelAdmin):
             path("wizard/<int:account_pk>/", wrap(wizard), name="wizard_configuration"),
             path("<int:pk>/rows/", wrap(self.rows_view), name="wizard_dataschema_rows"),
             path("<int:pk>/definition/", wrap(self.definition_view), name="wizard_dataschema_definition"),
+            path("<int:pk>/rows/<str:crm_id>/history/", wrap(self.row_history_view), name="wizard_dataschema_row_history"),
             path("<int:pk>/fields/<int:field_pk>/remove/", wrap(self.remove_field_view),
                  name="wizard_dataschema_remove_field"),
         ]
@@ -104,12 +105,22 @@ class DataSchemaAdmin(admin.ModelAdmin):
             return JsonResponse({"detail": "permission denied"}, status=403)
         return JsonResponse(DataSchemaSerializer(schema).data, json_dumps_params={"indent": 2})
 
+    def row_history_view(self, request, pk, crm_id):
+        """Which side last set each synced field of one row, when, in which run or by whom."""
+        schema = get_object_or_404(DataSchema, pk=pk)
+        if not self.has_view_permission(request, schema):
+            raise PermissionDenied
+        row = get_object_or_404(model_for(schema), crm_id=crm_id)
+        context = {**self.admin_site.each_context(request), "title": f"History of {crm_id} ({schema.label})",
+                   "schema": schema, "opts": self.model._meta, "history": provenance.row_history(schema, row)}
+        return TemplateResponse(request, "admin/wizard/dataschema/row_history.html", context)
+
     def rows_view(self, request, pk):
         schema = get_object_or_404(DataSchema, pk=pk)
         if not self.has_view_permission(request, schema):
             return TemplateResponse(request, "admin/wizard/dataschema/rows.html", {"denied": True}, status=403)
         model = model_for(schema)
-        columns = [f.column for f in model._meta.concrete_fields]
+        columns = [f.column for f in model._meta.concrete_fields if f.column != provenance.COLUMN]
         params = {k: v for k, v in request.GET.items() if k in ("search",)}
         page = Paginator(filter_records(model.objects.order_by("id"), params), ROWS_PER_PAGE).get_page(
             request.GET.get("page"))
@@ -117,7 +128,7 @@ class DataSchemaAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Rows of {schema.label} ({schema.table_name})",
             "schema": schema, "opts": self.model._meta, "columns": columns,
-            "rows": [[getattr(row, c) for c in columns] for row in page], "page": page,
+            "rows": [{"crm_id": row.crm_id, "values": [getattr(row, c) for c in columns]} for row in page], "page": page,
             "search": params.get("search", ""),
         }
         return TemplateResponse(request, "admin/wizard/dataschema/rows.html", context)

@@ -37,8 +37,11 @@ def _multi_enum(length, precision, scale, vendor):
     if vendor == "postgresql":
         from django.contrib.postgres.fields import ArrayField
 
-        return ArrayField(models.CharField(max_length=DEFAULT_STRING_LENGTH))
-    return models.JSONField()
+        field = ArrayField(models.CharField(max_length=DEFAULT_STRING_LENGTH))
+    else:
+        field = models.JSONField()
+    field.crmsync_multi_select = True  # one value per element (wizard.multi_select)
+    return field
 
 
 FIELD_FACTORIES: dict[FieldType, Callable[..., models.Field]] = {

@@ -33,7 +33,7 @@ def schema_editor():
 def create_table(model: type[models.Model]) -> None:
     with schema_editor() as editor:
         editor.create_model(model)
-    for statement in _trigger_sql(model._meta.db_table):
+    for statement in _trigger_sql(model._meta.db_table) + _value_indexes(model, None):
         with connection.cursor() as cursor:
             cursor.execute(statement)
 
@@ -42,6 +42,18 @@ def add_columns(model: type[models.Model], column_names: list[str]) -> None:
     with schema_editor() as editor:
         for name in column_names:
             editor.add_field(model, model._meta.get_field(name))
+    for statement in _value_indexes(model, column_names):
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+
+
+def _value_indexes(model: type[models.Model], column_names: list[str] | None) -> list[str]:
+    """GIN indexes on the multi-select array columns (PostgreSQL only)."""
+    from .multi_select import index_sql, is_multi_select
+
+    fields = [f for f in model._meta.concrete_fields if is_multi_select(f)
+              and (column_names is None or f.column in column_names)]
+    return [sql for sql in (index_sql(model._meta.db_table, f.column) for f in fields) if sql]
 
 
 def drop_column(model: type[models.Model], column_name: str) -> None:

@@ -28,6 +28,8 @@ def system_fields() -> dict[str, models.Field]:
         "is_deleted": models.BooleanField(default=False),
         "deleted_at": models.DateTimeField(null=True, blank=True),
         "last_synced_at": models.DateTimeField(null=True, blank=True),
+        # Which side last set each field, when, in which run (wizard.provenance).
+        "sync_provenance": models.JSONField(null=True, blank=True),
     }
 
 

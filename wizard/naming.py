@@ -32,7 +32,8 @@ RESERVED = frozenset(
 
 # Columns every generated table has; CRM fields must not take these names.
 SYSTEM_COLUMNS = frozenset(
-    {"id", "crm_id", "crm_modstamp", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at"}
+    {"id", "crm_id", "crm_modstamp", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at",
+     "sync_provenance"}
 )
 
 

@@ -105,3 +105,23 @@ class GenerationOutcomeSerializer(serializers.Serializer):
 
     def get_added_fields(self, outcome) -> list[str]:
         return [f.name for f in outcome.drift.new_fields]
+
+
+class FieldProvenanceSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="the CRM field")
+    column = serializers.CharField()
+    side = serializers.CharField(allow_null=True, help_text="crm (an import) or local (an edit through crmsync)")
+    at = serializers.DateTimeField(allow_null=True)
+    run = serializers.IntegerField(allow_null=True)
+    user = serializers.CharField(allow_null=True)
+    exported_at = serializers.DateTimeField(allow_null=True)
+    exported_in_run = serializers.IntegerField(allow_null=True)
+
+
+class RowHistorySerializer(serializers.Serializer):
+    crm_id = serializers.CharField()
+    local_modstamp = serializers.DateTimeField(allow_null=True)
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+    changed_outside_crmsync = serializers.BooleanField(
+        help_text="changed since its last sync by a writer crmsync does not see (e.g. plain SQL)")
+    fields = FieldProvenanceSerializer(many=True)

@@ -15,11 +15,12 @@ from connectors.models import ExternalAccount
 from crmsync.pagination import Pagination
 from crmsync.permissions import staff_with
 
-from . import generation, introspection
+from . import generation, introspection, provenance
 from .live_models import model_for
 from .models import DataSchema
 from .records import filter_records, record_serializer_class
 from .serializers import (
+    RowHistorySerializer,
     DataSchemaSerializer,
     GenerateSchemasSerializer,
     GenerationOutcomeSerializer,
@@ -122,6 +123,14 @@ class DataSchemaViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = serializer_class(row, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            serializer.save()
+            serializer.save(sync_provenance=provenance.edited_locally(row, serializer.validated_data, request.user))
         row.refresh_from_db()  # the trigger stamped local_modstamp in the database
         return Response(serializer_class(row).data)
+
+    @extend_schema(responses=RowHistorySerializer)
+    @action(detail=True, methods=["get"], url_path=r"records/(?P<crm_id>[^/]+)/history")
+    def history(self, request, pk=None, crm_id=None):
+        """Which side last set each synced field of the row, when, in which run or by whom."""
+        schema = self.get_object()
+        row = get_object_or_404(model_for(schema), crm_id=crm_id)
+        return Response(provenance.row_history(schema, row))

@@ -250,3 +250,6 @@ class RunAdmin(admin.ModelAdmin):
         run = get_object_or_404(Run.objects.select_related("workflow"), pk=object_id)
         context = {**RunPages(self).context(request, run), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
+
+
+from . import audit_admin  # noqa: E402,F401  (reconciliation audits)

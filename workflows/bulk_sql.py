@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
 from django.db import connection, models
@@ -36,7 +37,7 @@ def insert(model: type[models.Model], rows: list[dict]) -> None:
     table, names = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor, f"{table} ({names})", [f.attname for f in fields], rows)
+            _copy(cursor, f"{table} ({names})", fields, rows)
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _prepared(fields, rows))
@@ -54,7 +55,7 @@ def update(model: type[models.Model], rows: list[dict], names: list[str]) -> Non
             columns = ", ".join(quote(f.column) for f in fields)
             cursor.execute(f"CREATE TEMPORARY TABLE _crmsync_update ON COMMIT DROP AS "
                            f"SELECT {columns} FROM {table} WITH NO DATA")
-            _copy(cursor, f"_crmsync_update ({columns})", [f.attname for f in fields], rows)
+            _copy(cursor, f"_crmsync_update ({columns})", fields, rows)
             sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
             cursor.execute(f"UPDATE {table} AS t SET {sets} FROM _crmsync_update AS v WHERE t.id = v.id")
             cursor.execute("DROP TABLE _crmsync_update")
@@ -64,9 +65,15 @@ def update(model: type[models.Model], rows: list[dict], names: list[str]) -> Non
             cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [v[1:] + v[:1] for v in values])
 
 
-def _copy(cursor, target: str, keys: list[str], rows: list[dict]) -> None:
-    text = "".join("\t".join([copy_text(row.get(k)) for k in keys]) + "\n" for row in rows)
+def _copy(cursor, target: str, fields: list[models.Field], rows: list[dict]) -> None:
+    plan = [(f.attname, _json_text(f) if isinstance(f, models.JSONField) else copy_text) for f in fields]
+    text = "".join("\t".join([write(row.get(key)) for key, write in plan]) + "\n" for row in rows)
     cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(text))
+
+
+def _json_text(field: models.JSONField):
+    """A JSON column's value as COPY text: the JSON document, whatever its type."""
+    return lambda value: _NULL if value is None else json.dumps(value, cls=field.encoder).translate(_COPY_ESCAPES)
 
 
 def copy_text(value) -> str:

@@ -170,3 +170,6 @@ class ExportJournal(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=("activity", "row_id"))]
+
+
+from .audit_models import AuditReport, AuditSchedule  # noqa: E402,F401  (reconciliation audits)

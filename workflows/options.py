@@ -13,10 +13,10 @@ MAX_PARALLEL = 16
 
 DEFAULTS = {
     Operation.IMPORT: {"incremental": True, "fields": None, "filter": [], "population": None, "conversions": {},
-                       "parallel": 1},
+                       "parallel": 1, "ids": None},
     Operation.EXPORT: {"rows": "changed", "filter": [], "mode": "upsert", "key": None, "fields": None,
                        "all_or_none": False},
-    Operation.IMPORT_DELETED: {"action": "flag"},
+    Operation.IMPORT_DELETED: {"action": "flag", "ids": None},
     Operation.DELETE: {"rows": "flagged", "filter": []},
 }
 CHOICES = {
@@ -79,7 +79,20 @@ def _check_filters(schema, options) -> dict:
     return errors
 
 
+def _check_ids(options) -> dict:
+    """`ids`: exactly these CRM records (an audit's repair), read in chunks."""
+    ids = options.get("ids")
+    if ids is None:
+        return {}
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        return {"ids": ["must be a list of CRM ids"]}
+    return {}
+
+
 def _check_specific(operation, schema, options) -> dict:
+    errors = _check_ids(options)
+    if errors:
+        return errors
     if operation is Operation.IMPORT:
         conversions = options["conversions"]
         if not isinstance(conversions, dict):

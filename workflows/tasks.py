@@ -87,3 +87,6 @@ def scheduled_run(workflow_id: int) -> int | None:
 @shared_task(name="workflows.detect_vanished_runs")
 def detect_vanished_runs() -> int:
     return runs.fail_vanished_runs()
+
+
+from . import audit_tasks  # noqa: E402,F401  (registers the audit tasks with the worker)

@@ -49,7 +49,7 @@ class DynamicsConnector(Connector):
     default_server_url = "https://yourorg.crm.dynamics.com"
     default_api_version = "9.2"
     capabilities = frozenset({"read", "read_incremental", "read_deleted", "write", "upsert", "delete", "batch",
-                              "change_tracking", "enumerations"})
+                              "change_tracking", "enumerations", "list_ids"})
     settings_spec = (
         SettingSpec("tenant_id", "Directory (tenant) ID", required=True,
                     help_text="The Microsoft Entra tenant: a GUID or a domain such as contoso.onmicrosoft.com."),
@@ -118,6 +118,9 @@ class DynamicsConnector(Connector):
 
     def stamp_bounds(self, request: ReadRequest) -> tuple[datetime, datetime] | None:
         return Reader(self.client, self.entity(request.table)).stamp_bounds(request)
+
+    def list_ids(self, table: str) -> Iterator[list[str]]:
+        return Reader(self.client, self.entity(table)).list_ids()
 
     def read_deleted(self, table: str, since: datetime | str | None) -> Iterator[DeletedPage]:
         return Reader(self.client, self.entity(table)).read_deleted(since)

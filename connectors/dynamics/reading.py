@@ -133,6 +133,14 @@ class Reader:
         stamps = [from_wire(self.entity.attributes[MODIFIED_ON], row.get(MODIFIED_ON)) for row in rows]
         return max([stamp for stamp in stamps if stamp] + ([current] if current else []), default=None)
 
+    def list_ids(self) -> Iterator[list[str]]:
+        """Only the primary id, in pages of 5,000 (the largest Dataverse serves)."""
+        url = f"{self.client.api_url}/{self.entity.set_name}?$select={self.entity.primary_id}"
+        while url:
+            body = self.client.get_json(url, headers={"Prefer": f"odata.maxpagesize={MAX_PAGE_SIZE}"})
+            yield [row[self.entity.primary_id] for row in body.get("value", ())]
+            url = body.get("@odata.nextLink")
+
     # --- deletions -------------------------------------------------------------
     def read_deleted(self, since: datetime | str | None) -> Iterator[DeletedPage]:
         if not self.entity.change_tracking:

@@ -19,6 +19,7 @@ SYSTEM = {
     "is_deleted": ("", "boolean", "bool"),
     "deleted_at": ("", "timestamp with time zone", "datetime"),
     "last_synced_at": ("", "timestamp with time zone", "datetime"),
+    "sync_provenance": ("", "jsonb", "text"),  # field provenance (wizard.provenance)
 }
 SALESFORCE_CONTACT = {
     **SYSTEM,

@@ -84,7 +84,8 @@ def test_reserved_long_colliding_and_non_ascii_names_give_valid_unique_stable_co
     assert len(set(columns.values())) == len(columns)
     assert all(len(c.encode()) <= 63 and c.isascii() and c == c.lower() for c in columns.values())
     assert sorted(database_columns(schema.table_name)) == sorted(
-        set(columns.values()) | {"id", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at"})
+        set(columns.values()) | {"id", "local_modstamp", "is_deleted", "deleted_at", "last_synced_at",
+                                    "sync_provenance"})
     labels = {f.label for f in schema.fields.all()}
     assert {label for label, _ in LABELS} <= labels and schema.label == "Commande ✓"
 
@@ -137,7 +138,7 @@ def test_a_table_of_800_fields_is_generated_and_usable(crm_account, org):
     schema = generate(crm_account, name)
     custom = [f for f in schema.fields.all() if f.crm_name.startswith(field.split("{")[0])]
     assert len(custom) == 800
-    assert len(database_columns(schema.table_name)) == len(schema.fields.all()) + 5
+    assert len(database_columns(schema.table_name)) == len(schema.fields.all()) + 6  # id, local_modstamp, is_deleted, deleted_at, last_synced_at, sync_provenance
     model = model_for(schema)
     model.objects.create(crm_id="wide-1", **{f.column_name: f"value {f.position}" for f in custom})
     row = model.objects.get(crm_id="wide-1")

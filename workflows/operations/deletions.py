@@ -19,6 +19,10 @@ ALREADY_GONE = {"ENTITY_IS_DELETED", "NOT_FOUND", "0x80040217"}
 
 
 def import_deleted(ctx: ActivityContext) -> None:
+    if ctx.options.get("ids") is not None:
+        from ..audit_repairs import flag_confirmed_deletions
+
+        return flag_confirmed_deletions(ctx, _apply_deletions)
     since = watermarks.load_deletions(ctx.watermark())
     ctx.log(f"deletions in {ctx.schema.crm_name} " + (f"since {since}" if since else "(first run)"))
     for page in ctx.connector.read_deleted(ctx.schema.crm_name, since):

@@ -20,6 +20,8 @@ from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
 from ..mapping import Mapper
 from ..models import ExportJournal
+from ..enumeration_checks import rows_with_known_values
+from ..provenance_hooks import exported_provenance
 from ..rejects import reject_crm, reject_local
 
 CHUNK = 1000
@@ -64,6 +66,7 @@ def _writable(mapper: Mapper, creating: bool) -> list:
 
 
 def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
+    chunk = rows_with_known_values(ctx, chunk)
     key = ctx.options["key"]
     if key:
         # By the key where the row has one; rows without it that the CRM already
@@ -128,7 +131,7 @@ def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mod
         created = result.created or mode is WriteMode.CREATE
         counts.inserted += created
         counts.updated += not created
-        exported.append((row.pk, result.id or row.crm_id, stamps[row.pk]))
+        exported.append((row.pk, result.id or row.crm_id, stamps[row.pk], exported_provenance(ctx, row, payload, now)))
     _mark_all_exported(ctx.model, exported, now)
     return counts
 
@@ -136,33 +139,37 @@ def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mod
 def _mark_all_exported(model, exported: list[tuple], now) -> None:
     """`_mark_exported` for a whole batch: two statements on PostgreSQL."""
     if connection.vendor != "postgresql":
-        for pk, crm_id, stamp_read in exported:
-            _mark_exported(model, pk, crm_id, stamp_read, now)
+        for pk, crm_id, stamp_read, provenance in exported:
+            _mark_exported(model, pk, crm_id, stamp_read, now, provenance)
         return
     from psycopg2.extras import execute_values
 
     table = connection.ops.quote_name(model._meta.db_table)
-    rows = [(pk, crm_id, stamp, now) for pk, crm_id, stamp in exported]
+    traced = model._meta.get_field("sync_provenance")
+    rows = [(pk, crm_id, stamp, now, traced.get_db_prep_save(provenance, connection))
+            for pk, crm_id, stamp, provenance in exported]
     with connection.cursor() as cursor:
         synced = execute_values(
-            cursor.cursor, f"UPDATE {table} AS t SET crm_id = v.crm_id, last_synced_at = v.now, local_modstamp = v.now "
-                           f"FROM (VALUES %s) AS v(id, crm_id, stamp, now) "
+            cursor.cursor, f"UPDATE {table} AS t SET crm_id = v.crm_id, last_synced_at = v.now, local_modstamp = v.now, "
+                           f"sync_provenance = COALESCE(v.provenance, t.sync_provenance) "
+                           f"FROM (VALUES %s) AS v(id, crm_id, stamp, now, provenance) "
                            f"WHERE t.id = v.id AND t.local_modstamp = v.stamp RETURNING t.id",
-            rows, template="(%s, %s::varchar, %s::timestamptz, %s::timestamptz)", page_size=max(1, len(rows)),
-            fetch=True)
+            rows, template="(%s, %s::varchar, %s::timestamptz, %s::timestamptz, %s::jsonb)",
+            page_size=max(1, len(rows)), fetch=True)
         done = {pk for (pk,) in synced}
-        changed_again = [(pk, crm_id) for pk, crm_id, _ in exported if pk not in done and crm_id]
+        changed_again = [(pk, crm_id) for pk, crm_id, _, _ in exported if pk not in done and crm_id]
         if changed_again:
             execute_values(cursor.cursor, f"UPDATE {table} AS t SET crm_id = v.crm_id FROM (VALUES %s) AS v(id, crm_id) "
                                           f"WHERE t.id = v.id AND t.crm_id IS NULL",
                            changed_again, template="(%s, %s::varchar)")
 
 
-def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now) -> None:
+def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now, provenance=None) -> None:
     """Store the CRM id and mark the row synced, unless it changed again while it
     was being sent: then only the id is stored and it stays 'changed'."""
+    traced = {"sync_provenance": provenance} if provenance is not None else {}
     synced = model.objects.filter(pk=pk, local_modstamp=stamp_read).update(
-        crm_id=crm_id, last_synced_at=now, local_modstamp=now)
+        crm_id=crm_id, last_synced_at=now, local_modstamp=now, **traced)
     if not synced and crm_id:
         model.objects.filter(pk=pk, crm_id__isnull=True).update(crm_id=crm_id)
 

@@ -4,8 +4,11 @@ commit each page together with the watermark it reaches."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from wizard import provenance
 
 from connectors.types import ReadRequest
 
@@ -18,15 +21,19 @@ from ..models import ActivityRun
 from . import parts
 from ..mapping import Mapper
 from ..rejects import reject_local
+from ..enumeration_checks import EnumerationCheck, report_unknown_values
 
 
 SYNC_COLUMNS = {"is_deleted", "deleted_at", "crm_modstamp", "last_synced_at", "local_modstamp"}
+PROVENANCE = provenance.COLUMN
 
 
 def run(ctx: ActivityContext) -> None:
     options = ctx.options
     mapper = Mapper.build(ctx.schema, ctx.model, options["fields"], options["conversions"])
     ids = _population_ids(ctx) if options["population"] is not None else None
+    if options.get("ids") is not None:
+        ids = tuple(options["ids"])
     if ids == ():
         ctx.log("the upstream population is empty: nothing to re-read")
         return
@@ -102,6 +109,10 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
     now = timezone.now()
     creates, updates, update_columns = [], [], set()
+    enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
+    tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
+    happened = provenance.event(provenance.CRM, now, ctx.run.pk)
+    every_column = provenance.traced_columns(ctx.schema) if tracing else None
     for crm_id, record in by_id.items():
         values = mapper.to_local(record)
         problem = mapper.check(values)
@@ -109,17 +120,23 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
             counts.rejected += 1
             reject_local(ctx, crm_id, "LOCAL_VALUE_REJECTED", problem, record)
             continue
+        report_unknown_values(ctx, enumerations, crm_id, values, record)
         row = existing.get(crm_id)
         if row is None:
-            creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now})
+            creates.append({**values, "is_deleted": False, "last_synced_at": now, "local_modstamp": now,
+                            **({PROVENANCE: provenance.fresh(values, happened, every_column)} if tracing else {})})
             continue
+        before = {column: getattr(row, column) for column in values} if tracing else None
         outcome = _merge(ctx, mapper, row, values, now)
+        if tracing and outcome in ("updated", "conflict", "restamped"):
+            changed = [column for column, value in before.items() if getattr(row, column) != value]
+            row.sync_provenance = provenance.stamped(row.sync_provenance, changed, happened)
         counts.unchanged += outcome in ("unchanged", "restamped")
         counts.updated += outcome in ("updated", "conflict")
         counts.conflicts += outcome in ("conflict", "kept")
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
-            update_columns |= set(values) | SYNC_COLUMNS
+            update_columns |= set(values) | SYNC_COLUMNS | ({PROVENANCE} if tracing else set())
     counts.inserted = len(creates)
     for group in _same_keys(creates):
         bulk_sql.insert(ctx.model, group)

@@ -137,6 +137,12 @@ class DataverseEmulator:
         find(self.store, context.entity, record_id)
         self.store.update(context.entity, record_id, decode_body(context, values, creating=False))
 
+    def set_without_stamp(self, entity: str, record_id: str, values: dict) -> None:
+        """Change stored values (as the store keeps them) without a new modifiedon."""
+        definition = self.entities[entity]
+        find(self.store, definition, record_id)
+        self.store.set_quietly(definition, record_id, values)
+
     def delete_record(self, entity: str, record_id: str) -> None:
         definition = self.entities[entity]
         find(self.store, definition, record_id)

@@ -77,6 +77,12 @@ def update_record(emulator, body, entity, record_id):
     return {"id": record_id}
 
 
+@route("PATCH", r"records/(?P<entity>\w+)/(?P<record_id>[0-9a-fA-F-]{36})/unstamped")
+def set_without_stamp(emulator, body, entity, record_id):
+    emulator.set_without_stamp(entity, record_id, body)
+    return {"id": record_id}
+
+
 @route("DELETE", r"records/(?P<entity>\w+)/(?P<record_id>[0-9a-fA-F-]{36})")
 def delete_record(emulator, body, entity, record_id):
     emulator.delete_record(entity, record_id)

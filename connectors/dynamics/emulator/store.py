@@ -162,6 +162,14 @@ class Store:
                             [*changes.values(), record_id.lower()])
             return {**current, **changes}
 
+    def set_quietly(self, entity: EntityDef, record_id: str, values: dict) -> None:
+        """Change values without a new modifiedon or version: change tracking and
+        modifiedon filters cannot see it (a calculated column's result moving)."""
+        with self.lock:
+            assignments = ", ".join(f"{column(name)} = ?" for name in values)
+            self.db.execute(f"UPDATE {column(entity.name)} SET {assignments} WHERE {column(entity.primary_id)} = ?",
+                            [*values.values(), record_id.lower()])
+
     def delete(self, entity: EntityDef, record_id: str) -> None:
         with self.lock:
             self.db.execute(f"DELETE FROM {column(entity.name)} WHERE {column(entity.primary_id)} = ?",

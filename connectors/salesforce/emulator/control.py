@@ -24,6 +24,7 @@ class ControlApp:
             Rule("/_emulator/records/<name>", methods=["POST"], endpoint="create"),
             Rule("/_emulator/records/<name>/<record_id>", methods=["PATCH"], endpoint="update"),
             Rule("/_emulator/records/<name>/<record_id>", methods=["DELETE"], endpoint="delete"),
+            Rule("/_emulator/records/<name>/<record_id>/unstamped", methods=["PATCH"], endpoint="set_without_stamp"),
             Rule("/_emulator/recycle-bin/empty", methods=["POST"], endpoint="empty_recycle_bin"),
             Rule("/_emulator/delete-log/<name>/purge", methods=["POST"], endpoint="purge_delete_log"),
             Rule("/_emulator/faults", methods=["POST"], endpoint="inject"),
@@ -70,6 +71,10 @@ class ControlApp:
 
     def update(self, request, name, record_id):
         self.emulator.update(name, record_id, self.body(request))
+        return Response(status=204)
+
+    def set_without_stamp(self, request, name, record_id):
+        self.emulator.set_without_stamp(name, record_id, self.body(request))
         return Response(status=204)
 
     def delete(self, request, name, record_id):

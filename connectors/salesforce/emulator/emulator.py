@@ -102,6 +102,11 @@ class SalesforceEmulator:
     def delete(self, object_name: str, record_id: str) -> None:
         self.org.writer.delete(self.org.schema.get(object_name), record_id)
 
+    def set_without_stamp(self, object_name: str, record_id: str, data: dict) -> None:
+        """Change stored values without touching SystemModstamp (a formula's result
+        moving because of a change elsewhere): incremental reads cannot see it."""
+        self.org.store.set_quietly(self.org.schema.get(object_name).name, record_id, data)
+
     def get(self, object_name: str, record_id: str, include_deleted: bool = False) -> dict | None:
         return self.org.store.get(object_name, record_id, include_deleted)
 

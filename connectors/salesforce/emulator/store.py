@@ -152,6 +152,14 @@ class Store:
         with self.lock:
             self.db.execute(f"UPDATE {quoted(obj.name)} SET {assignments} WHERE Id = ?", [*changes.values(), record_id])
 
+    def set_quietly(self, object_name: str, record_id: str, values: dict) -> None:
+        """Change values without moving SystemModstamp or LastModifiedDate, as a
+        formula field's result changes when something it reads changes elsewhere."""
+        obj = self.obj(object_name)
+        assignments = ", ".join(f"{quoted(obj.field(name).name)} = ?" for name in values)
+        with self.lock:
+            self.db.execute(f"UPDATE {quoted(obj.name)} SET {assignments} WHERE Id = ?", [*values.values(), record_id])
+
     def soft_delete(self, object_name: str, record_id: str) -> None:
         """Move to the recycle bin: IsDeleted, a new stamp, and a delete-log entry."""
         obj = self.obj(object_name)

@@ -434,3 +434,22 @@ def test_persistent_5xx_gives_up_with_the_crm_message(dynamics_connector, datave
     result = connector.test_connection()
     assert not result.ok and "0x80040216" in result.detail and "An unexpected error occurred." in result.detail
     assert dataverse.calls("GET WhoAmI") == 4
+
+
+# --- id listing (reconciliation audits) --------------------------------------------------------
+def test_listing_ids_costs_ceil_n_over_5000_id_only_pages(dynamics_connector, dataverse):
+    dataverse.seed_rows("contact", 12_000)
+    connector = dynamics_connector()
+    pages = list(connector.list_ids("contact"))
+    assert [len(page) for page in pages] == [5000, 5000, 2006]
+    assert len({i for page in pages for i in page}) == 12_006
+    assert dataverse.calls("GET contacts") == 3
+    assert connector.api_usage().calls == AUTH_CALLS + 1 + 3  # + the entity's metadata
+
+
+def test_a_value_changed_without_a_stamp_keeps_modifiedon(dynamics_connector, dataverse):
+    record_id = dataverse.create_record("contact", {"lastname": "Formula"})
+    before = dataverse.record("contact", record_id)
+    dataverse.set_without_stamp("contact", record_id, {"jobtitle": "Recomputed"})
+    after = dataverse.record("contact", record_id)
+    assert after["jobtitle"] == "Recomputed" and after["modifiedon"] == before["modifiedon"]

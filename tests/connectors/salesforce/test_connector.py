@@ -337,3 +337,29 @@ def test_request_limit_exceeded_stops_without_retrying(salesforce_config, salesf
     with pytest.raises(ApiLimitReached) as caught:
         connector.list_tables()
     assert caught.value.code == "REQUEST_LIMIT_EXCEEDED" and recorded_sleeps == []
+
+
+# --- id listing (reconciliation audits) --------------------------------------------------------
+def test_listing_ids_costs_ceil_n_over_2000_id_only_pages(salesforce_connector, salesforce_emulator):
+    salesforce_emulator.generate("Contact", 4496)
+    salesforce_emulator.reset_calls()
+    ids = [i for page in salesforce_connector.list_ids("Contact") for i in page]
+    assert len(ids) == len(set(ids)) == 4500
+    assert salesforce_emulator.call_counts() == {"soap_login": 1, "composite": 1, "query": 1, "query_more": 2}
+
+
+def test_listing_ids_of_a_large_table_uses_one_bulk_query_job(salesforce_config, salesforce_emulator, recorded_sleeps):
+    connector = connector_with(salesforce_config, recorded_sleeps, settings={"bulk_read_threshold": "3000"})
+    salesforce_emulator.generate("Contact", 4496)
+    ids = {i for page in connector.list_ids("Contact") for i in page}
+    assert len(ids) == 4500
+    assert salesforce_emulator.calls("query") == 1 and salesforce_emulator.calls("query_more") == 0
+    assert salesforce_emulator.calls("bulk_query_create") == 1 and salesforce_emulator.calls("bulk_query_results") == 1
+
+
+def test_a_value_changed_without_a_stamp_keeps_systemmodstamp(salesforce_connector, salesforce_emulator):
+    record_id = salesforce_emulator.create("Contact", {"LastName": "Formula"})
+    before = salesforce_emulator.get("Contact", record_id)
+    salesforce_emulator.set_without_stamp("Contact", record_id, {"Title": "Recomputed"})
+    after = salesforce_emulator.get("Contact", record_id)
+    assert after["Title"] == "Recomputed" and after["SystemModstamp"] == before["SystemModstamp"]
