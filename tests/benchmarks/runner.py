@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import logging
 import tempfile
 import uuid
@@ -152,25 +152,20 @@ def _peers(bench: CrmBench, n: int, results: Results) -> None:
     if not path.exists():
         results.notes.append("peers: not run (tests/benchmarks/peers.py is not in this checkout)")
         return
-    spec = importlib.util.spec_from_file_location("tests.benchmarks.peers", path)
-    peers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(peers)
-    info = bench.emulator.account
-    for name, runner in (("singer", getattr(peers, "run_singer", None)), ("airbyte", getattr(peers, "run_airbyte", None))):
-        if runner is None:
-            results.notes.append(f"peers: {name} not run (peers.py has no run_{name})")
-            continue
-        bench.emulator.call("reset_calls")
+    peers = importlib.import_module("tests.benchmarks.peers")
+    calls = {"singer": lambda workdir: peers.run_singer(bench.emulator, n, _dsn_url(), workdir),
+             "airbyte": lambda workdir: peers.run_airbyte(bench.emulator, n, workdir)}
+    for name, call in calls.items():
         try:
-            figures = runner(bench.emulator.url, bench.emulator.ca_path, "demo-refresh-token-not-real",
-                             info["client_id"], info["client_secret"], _dsn_url(), n)
+            with tempfile.TemporaryDirectory(prefix=f"crmsync-peer-{name}-") as workdir:
+                figures = call(workdir)
         except Exception as exc:  # a peer failing is a finding, not the end of the run
             results.notes.append(f"peers: {name} failed: {exc.__class__.__name__}: {exc}"[:500])
             continue
-        calls = figures.get("api_calls")
-        if calls is None:
-            calls = bench.emulator.call("calls")
-        results.add(bench.crm, f"peer-{name}", n, Sample(figures["wall_s"], figures["peak_rss_mb"], calls))
+        if figures.get("error") or figures.get("wall_s") is None:
+            results.notes.append(f"peers: {name} did not finish: {figures.get('error')}"[:500])
+            continue
+        results.add(bench.crm, f"peer-{name}", n, Sample(figures["wall_s"], figures["peak_rss_mb"], figures["api_calls"]))
 
 
 def _dsn_url() -> str:
