@@ -61,6 +61,8 @@ class AccountConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     # The share of the CRM's daily API allocation this account may use (0-1).
     api_budget_share: float = 0.9
+    # The largest answer accepted from the CRM in one response (decompressed).
+    max_response_bytes: int = 100 * 2**20
 
     def value(self, name: str, default: str = "") -> str:
         return self.secrets.get(name) or self.settings.get(name) or default
@@ -79,6 +81,9 @@ class Connector(abc.ABC):
     default_api_version: ClassVar[str] = ""
     settings_spec: ClassVar[tuple[SettingSpec, ...]] = ()
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    # Records one write call carries. Callers send no more at a time, so each call's
+    # results are stored before the next call goes out (None: no limit).
+    write_batch_size: ClassVar[int | None] = None
 
     def __init__(self, config: AccountConfig):
         self.config = config

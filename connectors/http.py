@@ -1,6 +1,7 @@
 """Outbound HTTP for connectors: one `requests.Session` per connector, TLS
 verification always on (with the account's private CA added, never turned off),
-timeouts everywhere, and exceptions turned into messages a person understands."""
+timeouts everywhere, answers bounded in size, and exceptions turned into messages
+a person understands."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from pathlib import Path
 import certifi
 import requests
 from cryptography import x509
+from requests.adapters import HTTPAdapter
 
 from .base import AccountConfig
-from .errors import TransientError
+from .errors import ConnectorError, TransientError
 
 USER_AGENT = "crmsync/0.1"
+CHUNK_BYTES = 1024 * 1024
+
+
+class ResponseTooLarge(ConnectorError):
+    """The CRM answered with more than crmsync accepts in one response."""
 
 
 def ca_bundle_path(ca_pem: str) -> str:
@@ -37,18 +44,67 @@ def ca_bundle_path(ca_pem: str) -> str:
     return str(path)
 
 
+class TimeoutAdapter(HTTPAdapter):
+    """Gives every request sent through it the account's timeout unless the
+    caller chose one: no call through a connector's session can wait forever."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
 def build_session(config: AccountConfig) -> requests.Session:
     """A session that ignores REQUESTS_CA_BUNDLE and proxies from the environment,
     which would otherwise override the account's own CA for every request."""
     session = requests.Session()
     session.trust_env = False
     session.verify = ca_bundle_path(config.ca_pem)
+    adapter = TimeoutAdapter(config.timeout)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
+    session.hooks["response"].append(size_limit(config.max_response_bytes))
     return session
 
 
+def size_limit(max_bytes: int):
+    """A response hook that reads the body (decompressed) up to `max_bytes` and
+    refuses the answer past that, before requests would load it all into memory."""
+
+    def check(response: requests.Response, **kwargs) -> requests.Response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            response.close()
+            raise too_large(response, max_bytes)
+        body = bytearray()
+        for chunk in response.iter_content(CHUNK_BYTES):  # decoded, transport errors as requests' own
+            body += chunk
+            if len(body) > max_bytes:
+                response.close()
+                raise too_large(response, max_bytes)
+        response._content = bytes(body)
+        response._content_consumed = True
+        return response
+
+    return check
+
+
+def too_large(response: requests.Response, max_bytes: int) -> ResponseTooLarge:
+    return ResponseTooLarge(
+        f"the CRM's answer to {response.request.method} {response.url.split('?')[0]} is larger than "
+        f"{max_bytes / 2**20:g} MB, the most crmsync accepts in one response (CRMSYNC_MAX_RESPONSE_MB)",
+        code="CRMSYNC_RESPONSE_TOO_LARGE", status=response.status_code)
+
+
 def validate_ca_pem(text: str) -> None:
-    """Raise ValueError unless `text` holds at least one PEM certificate."""
+    """Raise ValueError unless `text` holds at least one PEM certificate (and no key)."""
+    if "PRIVATE KEY-----" in text:
+        raise ValueError("a private key, not a certificate: paste the CA's certificate, never a key")
     try:
         certificates = x509.load_pem_x509_certificates(text.encode())
     except ValueError:
@@ -97,5 +153,5 @@ def _verify_message(exc: BaseException) -> str:
     text = str(exc)
     marker = "certificate verify failed: "
     if marker in text:
-        return text.split(marker, 1)[1].split(")")[0].strip(" '\"")
+        return text.split(marker, 1)[1].split(" (_ssl")[0].split(")")[0].strip(" '\"")
     return "certificate verify failed"

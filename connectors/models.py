@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -84,6 +86,7 @@ class ExternalAccount(models.Model):
             settings=dict(self.settings),
             secrets=dict(self.secrets),
             api_budget_share=self.api_quota_share / 100,
+            max_response_bytes=int(float(os.environ.get("CRMSYNC_MAX_RESPONSE_MB", "100")) * 2**20),
         )
 
     def connector(self) -> Connector:

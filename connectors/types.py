@@ -196,6 +196,10 @@ class CrmError:
     fields: tuple[str, ...] = ()
 
 
+# The error code of a record whose write may or may not have happened (its answer was lost).
+OUTCOME_UNKNOWN = "CRMSYNC_OUTCOME_UNKNOWN"
+
+
 @dataclass
 class RecordResult:
     """The outcome for one record of a batch, in the order the records were given."""
@@ -204,6 +208,10 @@ class RecordResult:
     id: str | None = None
     created: bool = False
     errors: list[CrmError] = field(default_factory=list)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return any(e.code == OUTCOME_UNKNOWN for e in self.errors)
 
 
 @dataclass(frozen=True)

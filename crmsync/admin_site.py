@@ -12,9 +12,11 @@ class CrmsyncAdminSite(admin.AdminSite):
     index_title = "Administration"
 
     def index(self, request, extra_context=None):
-        from . import dashboard  # imports models: not at module load, the site is built before apps are ready
+        # These import models: not at module load, the site is built before apps are ready.
+        from . import dashboard, guide
 
-        return super().index(request, {**dashboard.context(request.user), **(extra_context or {})})
+        context = {**dashboard.context(request.user), **guide.context(request.user), **(extra_context or {})}
+        return super().index(request, context)
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from connectors.views import ExternalAccountViewSet
+from crmsync.audit_views import AuditLogViewSet
 from workflows.audit_views import AuditReportViewSet, SchemaAuditViewSet
 from workflows.views import RunViewSet, WorkflowViewSet
 from wizard.views import AccountSchemasViewSet, AccountTablesViewSet, DataSchemaViewSet
@@ -21,4 +22,5 @@ router.register("enumerations", EnumerationViewSet)
 router.register("enumeration-sync-jobs", EnumerationSyncJobViewSet)
 router.register("workflows", WorkflowViewSet)
 router.register("runs", RunViewSet)
+router.register("audit-log", AuditLogViewSet)
 router.register("audits", AuditReportViewSet)

@@ -10,6 +10,11 @@ class CrmsyncConfig(AppConfig):
     name = "crmsync"
     verbose_name = "crmsync"
 
+    def ready(self):
+        from . import audit
+
+        audit.register_models()
+
 
 class CrmsyncAdminConfig(admin_apps.AdminConfig):
     default = False

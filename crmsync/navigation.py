@@ -25,6 +25,6 @@ SECTIONS = (
     (
         "Administration › Access",
         "access",
-        ("auth.user", "auth.group", "authtoken.tokenproxy"),
+        ("auth.user", "auth.group", "authtoken.tokenproxy", "auditlog.logentry"),
     ),
 )

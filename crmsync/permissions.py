@@ -38,3 +38,39 @@ def staff_with(read: str, write: str | None = None) -> type[BasePermission]:
             return user.has_perm(needed)
 
     return StaffWith
+
+
+ACCOUNT_VIEW = "connectors.view_externalaccount"
+
+
+def may_use_account(user, account=None) -> bool:
+    """Workflows and their runs act with an external account's credentials and show
+    what its CRM answered: seeing, editing, running or cancelling them needs the
+    right to view that account, besides the workflow's (or run's) own right. Asked
+    per model, and per object for an object-level backend when there is one."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.has_perm(ACCOUNT_VIEW) or (account is not None and user.has_perm(ACCOUNT_VIEW, account))
+
+
+def account_of(obj):
+    """The external account a workflow, run or activity works with."""
+    for path in ("account", "workflow.account"):
+        target = obj
+        for name in path.split("."):
+            target = getattr(target, name, None)
+        if target is not None:
+            return target
+    return None
+
+
+class UsesViewableAccount(BasePermission):
+    """Alongside the model permission, for workflows and runs (see may_use_account)."""
+
+    message = "You may not view the external account this workflow uses."
+
+    def has_permission(self, request, view):
+        return may_use_account(request.user)
+
+    def has_object_permission(self, request, view, obj):
+        return may_use_account(request.user, account_of(obj))

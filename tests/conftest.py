@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.crm_accounts",
     "tests.fixtures.crm_drivers",
     "tests.fixtures.celery_worker",
+    "tests.fixtures.task_runner",
 ]

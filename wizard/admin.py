@@ -12,10 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from crmsync.durations import duration_text
+
 from . import generation, provenance
 from .admin_wizard import ConfigurationWizard
 from .live_models import model_for
-from .models import DataSchema, SchemaField
+from .models import DataSchema, GenerationJob, SchemaField
 from .records import filter_records
 from .serializers import DataSchemaSerializer
 
@@ -76,6 +78,9 @@ class DataSchemaAdmin(admin.ModelAdmin):
         wizard = ConfigurationWizard.as_view(admin_site=self.admin_site)
         own = [
             path("wizard/<int:account_pk>/", wrap(wizard), name="wizard_configuration"),
+            path("generation/<int:job_pk>/", wrap(self.generation_job_view), name="wizard_generation_job"),
+            path("generation/<int:job_pk>/status/", wrap(self.generation_status_view),
+                 name="wizard_generation_status"),
             path("<int:pk>/rows/", wrap(self.rows_view), name="wizard_dataschema_rows"),
             path("<int:pk>/definition/", wrap(self.definition_view), name="wizard_dataschema_definition"),
             path("<int:pk>/rows/<str:crm_id>/history/", wrap(self.row_history_view), name="wizard_dataschema_row_history"),
@@ -83,6 +88,23 @@ class DataSchemaAdmin(admin.ModelAdmin):
                  name="wizard_dataschema_remove_field"),
         ]
         return own + super().get_urls()
+
+    def generation_job_view(self, request, job_pk):
+        """The wizard's Generate: a live progress bar, elapsed time, then each table's outcome."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(GenerationJob.objects.select_related("account"), pk=job_pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "job": job,
+                   "title": f"Generating the schemas of {job.account.name}: {job.get_status_display()}"}
+        return TemplateResponse(request, "admin/wizard/generation_job.html", context)
+
+    def generation_status_view(self, request, job_pk):
+        if not self.has_view_permission(request):
+            return JsonResponse({"detail": "permission denied"}, status=403)
+        job = get_object_or_404(GenerationJob, pk=job_pk)
+        return JsonResponse({"status": job.status, "progress": job.progress, "done": job.done, "total": job.total,
+                             "finished": job.finished, "error": job.error, "results": job.results,
+                             "elapsed": job.elapsed, "elapsed_text": duration_text(job.elapsed)})
 
     def remove_field_view(self, request, pk, field_pk):
         """Confirm, then drop the column of a field gone from the CRM, with its data."""

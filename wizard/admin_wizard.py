@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -17,7 +16,7 @@ from formtools.wizard.views import SessionWizardView
 from connectors.models import ExternalAccount
 from connectors.types import FieldDescription, TableDescription
 
-from . import generation, introspection
+from . import generation, generation_jobs, introspection
 from .models import DataSchema
 from .wizard_forms import AccountStep, FieldsStep, SummaryStep, TablesStep
 
@@ -142,21 +141,6 @@ class ConfigurationWizard(SessionWizardView):
 
     def done(self, form_list, **kwargs):
         chosen = self.get_cleaned_data_for_step("fields") or {}
-        previews = self.previews()
-        selection = {p.description.name: chosen.get(p.form_field, []) for p in previews}
-        outcomes = generation.generate(self.account, [p.description for p in previews], selection, self.request.user)
-        for outcome in outcomes:
-            messages.success(self.request, _outcome_message(outcome))
-        url = reverse("admin:wizard_dataschema_changelist") + f"?account__id__exact={self.account.pk}"
-        return redirect(url)
-
-
-def _outcome_message(outcome) -> str:
-    name = f"{outcome.schema.label} → table {outcome.schema.table_name}"
-    if outcome.action == "created":
-        return f"Generated {name} ({outcome.schema.fields.count()} fields)."
-    if outcome.action == "updated":
-        added = ", ".join(f.name for f in outcome.drift.new_fields) or "none"
-        removed = ", ".join(outcome.drift.removed_fields) or "none"
-        return f"Updated {name}: columns added: {added}; fields gone from the CRM (kept): {removed}."
-    return f"{name} is up to date."
+        selection = {p.description.name: chosen.get(p.form_field, []) for p in self.previews()}
+        job = generation_jobs.start(self.account, selection, self.request.user)
+        return redirect(reverse("admin:wizard_generation_job", args=[job.pk]))

@@ -105,7 +105,7 @@ class SyncPages:
             return JsonResponse({"detail": "permission denied"}, status=403)
         job = get_object_or_404(EnumerationSyncJob, pk=job_pk)
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.done, "total": job.total,
-                             "finished": job.finished, "error": job.error})
+                             "finished": job.finished, "error": job.error, "elapsed_text": job.elapsed_text})
 
 
 def initial_line(account, crm) -> dict:

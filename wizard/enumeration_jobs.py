@@ -13,6 +13,7 @@ from connectors.errors import ConnectorError
 from connectors.models import ExternalAccount
 
 from . import enumeration_catalog, enumeration_sync
+from .enumeration_models import EnumerationValue
 from .enumeration_models import EnumerationSyncJob
 from .enumeration_plan import EnumerationPlan, Mapping
 from .models import SchemaField
@@ -58,10 +59,19 @@ def run(job: EnumerationSyncJob) -> EnumerationSyncJob:
     return _mark(job, status=Status.DONE, finished_at=timezone.now())
 
 
+# Rows store the CRM's value in a varchar(255) column too: a longer one cannot be kept.
+VALUE_LENGTH = EnumerationValue._meta.get_field("value").max_length
+
+
 def _sync_one(account, mapping: Mapping, crm) -> dict:
     if crm is None:
         return {**mapping.as_dict(), "error": "the CRM no longer has this enumeration", "changed": False,
                 "created": False, "counts": {}, "fields_linked": 0, "in_use": []}
+    too_long = max((len(v.value) for v in crm.values), default=0)
+    if too_long > VALUE_LENGTH:
+        return {**mapping.as_dict(), "changed": False, "created": False, "counts": {}, "fields_linked": 0,
+                "in_use": [], "error": f"{crm.key} has a value of {too_long} characters; an enumeration value "
+                                       f"holds at most {VALUE_LENGTH} (nothing was changed)"}
     plan, linked = enumeration_sync.synchronize(account, mapping, crm)
     return result_row(plan, linked)
 

@@ -123,3 +123,13 @@ class EnumerationSyncJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def elapsed_text(self) -> str:
+        """Time since the job started (or was queued), up to its end."""
+        from django.utils import timezone
+
+        from crmsync.durations import duration_text
+
+        start = self.started_at or self.created_at
+        return duration_text(max(0, int(((self.finished_at or timezone.now()) - start).total_seconds())))

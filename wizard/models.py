@@ -86,3 +86,4 @@ class SchemaField(models.Model):
 
 
 from .enumeration_models import Enumeration, EnumerationSyncJob, EnumerationValue  # noqa: E402,F401
+from .generation_job_models import GenerationJob  # noqa: E402,F401

@@ -32,3 +32,15 @@ def resync_account_enumerations(account_id: int) -> int | None:
     job = enumeration_jobs.create(account, mappings, scheduled=True)
     enumeration_jobs.run(job)
     return job.pk
+
+
+@shared_task(name="wizard.generate_schemas")
+def generate_schemas(job_id: int) -> str | None:
+    """Run one schema generation job of the configuration wizard; a vanished job is ignored."""
+    from . import generation_jobs
+    from .generation_job_models import GenerationJob
+
+    job = GenerationJob.objects.select_related("account", "requested_by").filter(pk=job_id).first()
+    if job is None:
+        return None
+    return generation_jobs.run(job).status

@@ -9,14 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+
+from crmsync.permissions import account_of, may_use_account
 
 from . import options as activity_options
 from . import runs, schedules
 from .admin_views import RunPages, run_link
 from .models import Activity, Operation, Run, Workflow
+from .template_forms import FromTemplateForm
 
 INBOUND = (Operation.IMPORT, Operation.IMPORT_DELETED)
 OUTBOUND = (Operation.EXPORT, Operation.DELETE)
@@ -93,6 +97,29 @@ class ActivityFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("A workflow needs at least one activity.")
 
 
+class NeedsAccountView:
+    """Workflows and runs in the console also need the right to view the external
+    account they use (crmsync.permissions.may_use_account)."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and may_use_account(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._may_use(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and may_use_account(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_use(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_use(request, obj)
+
+    def _may_use(self, request, obj) -> bool:
+        return may_use_account(request.user, account_of(obj) if obj is not None else None)
+
+
 class ActivityInline(admin.StackedInline):
     model = Activity
     form = ActivityForm
@@ -106,7 +133,7 @@ class ActivityInline(admin.StackedInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(NeedsAccountView, admin.ModelAdmin):
     form = WorkflowForm
     inlines = [ActivityInline]
     list_display = ("name", "internal_name", "account", "enabled", "schedule", "next_run", "last_run_status")
@@ -147,8 +174,24 @@ class WorkflowAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
-        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run")]
+        from_template = self.admin_site.admin_view(self.from_template_view)
+        own = [path("<int:pk>/run/", run_now, name="workflows_workflow_run"),
+               path("from-template/", from_template, name="workflows_workflow_from_template")]
         return own + super().get_urls()
+
+    def from_template_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = FromTemplateForm(request.POST or None, initial={"account": request.GET.get("account"),
+                                                                "template": request.GET.get("template")})
+        if request.method == "POST" and form.is_valid():
+            workflow = form.create()
+            if workflow is not None:
+                messages.success(request, f"Workflow “{workflow}” created from a template: “Run now” starts it.")
+                return redirect(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "New workflow from template"}
+        return TemplateResponse(request, "admin/workflows/workflow/from_template.html", context)
 
     def run_now_view(self, request, pk):
         workflow = get_object_or_404(Workflow, pk=pk)
@@ -183,7 +226,7 @@ def _rows(operations) -> Coalesce:
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(NeedsAccountView, admin.ModelAdmin):
     """Runs are written by the engine only: the console reads them."""
 
     change_form_template = "admin/workflows/run/change_form.html"
@@ -247,7 +290,9 @@ class RunAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(Run.objects.select_related("workflow"), pk=object_id)
+        run = get_object_or_404(Run.objects.select_related("workflow__account"), pk=object_id)
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
         context = {**RunPages(self).context(request, run), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
 

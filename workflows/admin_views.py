@@ -14,10 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from crmsync.durations import duration_text
+
 from . import runs
-from .models import ActivityRun, Run
+from .models import ActivityRun, Run, RunStatus
 
 REJECTS_ON_PAGE = 100
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 LOG_CHARS = 100_000
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,14 +38,11 @@ def elapsed(run: Run) -> int:
     return max(0, int(((run.ended_at or timezone.now()) - start).total_seconds()))
 
 
-def duration_text(seconds: int) -> str:
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-
-
 def activity_progress(activity_run: ActivityRun) -> dict:
     total = activity_run.total
     percent = min(100, round(100 * activity_run.read / total)) if total else (100 if total == 0 else None)
+    if activity_run.status in FINISHED:  # an incremental read does not know its total: full once it has ended
+        percent = 100
     return {
         "number": activity_run.position + 1,
         "operation": activity_run.get_operation_display(),
@@ -121,7 +121,10 @@ class RunPages:
     def _run(self, request, pk) -> Run:
         if not self.model_admin.has_view_permission(request):
             raise PermissionDenied
-        return get_object_or_404(Run.objects.select_related("workflow"), pk=pk)
+        run = get_object_or_404(Run.objects.select_related("workflow__account"), pk=pk)
+        if not self.model_admin.has_view_permission(request, run):
+            raise PermissionDenied
+        return run
 
     def _operable(self, request, pk) -> Run:
         run = self._run(request, pk)
@@ -141,9 +144,11 @@ class RunPages:
         }
 
     def progress(self, request, pk):
-        if not self.model_admin.has_view_permission(request):
+        try:
+            run = self._run(request, pk)
+        except PermissionDenied:
             return JsonResponse({"detail": "permission denied"}, status=403)
-        return JsonResponse(progress(get_object_or_404(Run.objects.select_related("workflow"), pk=pk)))
+        return JsonResponse(progress(run))
 
     def rejects_csv(self, request, pk):
         run = self._run(request, pk)
@@ -157,7 +162,7 @@ class RunPages:
         run = self._operable(request, pk)
         if not run.is_active:
             messages.info(request, f"Run {run.pk} has already ended ({run.status}).")
-        elif runs.cancel(run).status == "cancelled":
+        elif runs.cancel(run, user=request.user, via="console").status == "cancelled":
             messages.success(request, f"Run {run.pk} cancelled.")
         else:
             messages.success(request, f"Cancellation of run {run.pk} requested: it stops after the page it is on.")

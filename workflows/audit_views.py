@@ -3,6 +3,7 @@ table's audit schedule, and start a repair run from a report."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -31,6 +32,11 @@ class SchemaAuditViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return AuditReport.objects.filter(schema_id=self.kwargs["schema_pk"]).select_related("schema")
+
+    def get_object(self):
+        # No route here addresses one report; OPTIONS on schedule/ asks for one when it
+        # describes PUT, and a 404 is what DRF expects then (not a 500).
+        raise Http404
 
     def list(self, request, schema_pk=None):
         self._schema()

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -131,6 +131,8 @@ def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> t
         return False, False
     except TransientError:
         raise  # the task retries it with backoff; the watermark keeps what is done
+    except (OperationalError, InterfaceError):
+        raise  # the database went away (a restart): the task retries once it is back
     except Exception as exc:
         _fail(run, activity_run, exc)
         return False, False

@@ -112,11 +112,24 @@ def convert(field: SchemaField, value, mode: str):
     return value
 
 
+# What a column of each kind takes, checked before a page is written so that one
+# record of the wrong type is rejected with its reason and the others are stored.
+EXPECTED_TYPES = (
+    (models.DateTimeField, dt.datetime, "date-time"),
+    (models.DateField, dt.date, "date"),
+    (models.TimeField, dt.time, "time"),
+    (models.BooleanField, bool, "boolean"),
+    (models.FloatField, (int, float, Decimal), "number"),
+    (models.CharField, str, "text"),
+    (models.TextField, str, "text"),
+)
+
+
 def value_checker(field: models.Field):
     """A fast `check_value` for one column, or None when any value fits it."""
     if isinstance(field, models.CharField):
         limit = field.max_length
-        return lambda value: check_value(field, value) if isinstance(value, str) and len(value) > limit else None
+        return lambda value: None if type(value) is str and len(value) <= limit else check_value(field, value)
     if isinstance(field, models.DecimalField):
         # Clearly inside the column's range: no exact (and slower) check needed.
         bound = 10 ** (field.max_digits - field.decimal_places) - 1
@@ -133,12 +146,21 @@ def value_checker(field: models.Field):
     if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
         low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
         return lambda value: None if type(value) is int and low <= value <= high else check_value(field, value)
+    for kind, accepted, _ in EXPECTED_TYPES:
+        if isinstance(field, kind):
+            # The plain accepted types pass at once; anything else gets the full check.
+            exact = {accepted} if isinstance(accepted, type) else set(accepted)
+            exact.discard(bool) if accepted is not bool else None
+            return lambda value: None if type(value) in exact else check_value(field, value)
     return None
 
 
 def check_value(field: models.Field, value) -> str | None:
     if value is None:
         return None
+    problem = _check_type(field, value)
+    if problem:
+        return problem
     if isinstance(field, models.CharField) and isinstance(value, str) and len(value) > field.max_length:
         return f"{len(value)} characters, longer than the column's {field.max_length}"
     if isinstance(field, models.DecimalField):
@@ -146,15 +168,34 @@ def check_value(field: models.Field, value) -> str | None:
     if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
         low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
         if not isinstance(value, int) or not low <= value <= high:
-            return f"{value!r} is not an integer the column can hold"
+            return f"{_shown(value)} is not an integer the column can hold"
     return None
+
+
+def _check_type(field: models.Field, value) -> str | None:
+    for kind, accepted, name in EXPECTED_TYPES:
+        if isinstance(field, kind):
+            wrong = not isinstance(value, accepted) or (
+                accepted is not bool and isinstance(value, bool)) or (
+                kind is models.DateField and isinstance(value, dt.datetime))
+            if wrong:
+                return f"{_shown(value)} is not a valid {name}"
+            if isinstance(value, str) and "\x00" in value:
+                return "contains a NUL character (\\x00), which the database cannot store"
+            return None
+    return None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _check_decimal(field: models.DecimalField, value) -> str | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        return f"{value!r} is not a number"
+        return f"{_shown(value)} is not a number"
     # As the database will store it: rounded to the column's scale first.
     whole = int(abs(number.quantize(Decimal(1).scaleb(-field.decimal_places))))
     digits_before = len(str(whole)) if whole else 0

@@ -10,6 +10,9 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from connectors.types import OUTCOME_UNKNOWN
+from crmsync import audit
+
 from . import engine
 from .models import ACTIVE_STATUSES, ExportJournal, Reject, Run, RunStatus, Workflow
 
@@ -39,6 +42,7 @@ def start_run(workflow: Workflow, trigger: str = "manual", user=None, retry_of: 
                                      started_by=user if getattr(user, "pk", None) else None, retry_of=retry_of)
     except IntegrityError:
         raise RunAlreadyActive(Run.objects.get(workflow=workflow, status__in=ACTIVE_STATUSES)) from None
+    audit.run_started(run, user)
     transaction.on_commit(lambda: dispatch(run))
     return run
 
@@ -81,8 +85,10 @@ def _apply_in_thread(signature) -> None:
         connections.close_all()
 
 
-def cancel(run: Run) -> Run:
+def cancel(run: Run, user=None, via: str = "API") -> Run:
     """Ask a run to stop between pages; a queued run stops at once."""
+    if run.is_active and not run.cancel_requested:
+        audit.run_cancelled(run, user, via)
     Run.objects.filter(pk=run.pk).update(cancel_requested=True)
     Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, ended_at=timezone.now())
     run.refresh_from_db()
@@ -108,6 +114,7 @@ def fail_vanished_runs(workflow: Workflow | None = None) -> int:
 
 def retry_rejects(run: Run, user=None) -> Run:
     """Release rows held back by an interrupted export and run the workflow again."""
-    row_ids = list(Reject.objects.filter(run=run, code="CRMSYNC_UNCERTAIN_CREATE").values_list("local_key", flat=True))
+    codes = ("CRMSYNC_UNCERTAIN_CREATE", OUTCOME_UNKNOWN)
+    row_ids = list(Reject.objects.filter(run=run, code__in=codes).values_list("local_key", flat=True))
     ExportJournal.objects.filter(activity__workflow=run.workflow, row_id__in=[int(i) for i in row_ids if i]).delete()
     return start_run(run.workflow, trigger="retry", user=user, retry_of=run)

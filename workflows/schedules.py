@@ -57,11 +57,15 @@ def remove_schedule(workflow: Workflow) -> None:
 
 
 def next_run_at(workflow: Workflow):
-    task = PeriodicTask.objects.filter(name=task_name(workflow), enabled=True).select_related("crontab").first()
-    if task is None or task.crontab is None:
-        return None
+    return next_runs_at([workflow]).get(workflow.pk)
+
+
+def next_runs_at(workflows) -> dict:
+    """When each scheduled workflow runs next (workflow id → date-time), in one query."""
     from django.utils import timezone
 
-    schedule = task.crontab.schedule
+    names = {task_name(workflow): workflow.pk for workflow in workflows}
+    tasks = PeriodicTask.objects.filter(name__in=names, enabled=True, crontab__isnull=False).select_related("crontab")
     now = timezone.now()
-    return now + schedule.remaining_estimate(task.last_run_at or now)
+    return {names[task.name]: now + task.crontab.schedule.remaining_estimate(task.last_run_at or now)
+            for task in tasks}

@@ -11,6 +11,7 @@ from wizard.models import DataSchema
 
 from . import options as activity_options
 from . import schedules
+from . import templates as workflow_templates
 from .models import Activity, ActivityRun, ConflictPolicy, Operation, Reject, Run, Workflow
 
 
@@ -45,10 +46,16 @@ class WorkflowSerializer(serializers.ModelSerializer):
                   "next_run_at", "last_run", "created_at", "updated_at")
 
     def get_next_run_at(self, workflow) -> str | None:
-        when = schedules.next_run_at(workflow)
+        known = self.context.get("next_runs_at")  # a list's, looked up at once
+        when = known.get(workflow.pk) if known is not None else schedules.next_run_at(workflow)
         return when.isoformat() if when else None
 
     def get_last_run(self, workflow) -> dict | None:
+        if hasattr(workflow, "last_run_pk"):  # annotated by the API's queryset
+            if workflow.last_run_pk is None:
+                return None
+            return {"id": workflow.last_run_pk, "status": workflow.last_run_status,
+                    "ended_at": workflow.last_run_ended_at}
         run = workflow.runs.order_by("-created_at").first()
         return {"id": run.pk, "status": run.status, "ended_at": run.ended_at} if run else None
 
@@ -160,3 +167,30 @@ class RejectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reject
         fields = ("id", "activity_run", "local_key", "crm_id", "code", "message", "fields", "payload", "created_at")
+
+
+class WorkflowTemplateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    activities = serializers.SerializerMethodField()
+
+    def get_activities(self, template) -> list[dict]:
+        return [{"operation": str(operation), **given} for operation, given in template.activities]
+
+
+class FromTemplateSerializer(serializers.Serializer):
+    """{"template": "two-way-contacts", "account": 1, "schema": 5, "name": "", "schedule": ""}"""
+
+    template = serializers.ChoiceField(choices=[(t.key, t.name) for t in workflow_templates.TEMPLATES])
+    account = serializers.PrimaryKeyRelatedField(queryset=ExternalAccount.objects.all())
+    schema = serializers.PrimaryKeyRelatedField(queryset=DataSchema.objects.select_related("account"))
+    name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    schedule = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["schema"].account_id != attrs["account"].pk:
+            raise serializers.ValidationError({"schema": [f"{attrs['schema']} belongs to another account."]})
+        attrs["template"] = workflow_templates.get(attrs["template"])
+        del attrs["account"]
+        return attrs

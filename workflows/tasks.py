@@ -5,14 +5,18 @@ the end). Executed eagerly, the next step is executed eagerly too."""
 from __future__ import annotations
 
 from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
 
 from connectors.errors import TransientError
 
 from . import engine, runs
 from .operations.parts import Part
 
-RETRYING = dict(bind=True, acks_late=True, autoretry_for=(TransientError,), retry_backoff=5,
-                retry_backoff_max=300, retry_jitter=True, max_retries=5)
+# A CRM's transient failure, or the database going away mid-activity (a restart,
+# a failover): pages are committed with their watermark, so a retry resumes.
+RETRIED = (TransientError, OperationalError, InterfaceError)
+RETRYING = dict(bind=True, acks_late=True, autoretry_for=RETRIED, retry_backoff=5, retry_backoff_max=300,
+                retry_jitter=True, max_retries=5)
 
 
 def _send(task, signature) -> None:
@@ -37,7 +41,8 @@ def _go_on(task, run_id: int, step: engine.Step) -> None:
 
 def _failing_after_retries(task, run_id: int, exc: Exception) -> None:
     if task.request.retries >= task.max_retries:
-        engine.mark_failed(run_id, f"CRM error after {task.max_retries} retries: {exc}")
+        source = "CRM" if isinstance(exc, TransientError) else "database"
+        engine.mark_failed(run_id, f"{source} error after {task.max_retries} retries: {exc}")
         return
     raise exc
 
@@ -53,7 +58,7 @@ def begin_run(self, run_id: int) -> str:
 def run_activity(self, run_id: int, position: int) -> str:
     try:
         step = engine.run_activity(run_id, position)
-    except TransientError as exc:
+    except RETRIED as exc:
         _failing_after_retries(self, run_id, exc)
         return "stop"
     _go_on(self, run_id, step)
@@ -65,7 +70,7 @@ def import_part(self, run_id: int, position: int, start: str, end: str, last: bo
     part = Part(Part.parse(start), Part.parse(end), last, first)
     try:
         step = engine.run_part(run_id, position, part)
-    except TransientError as exc:
+    except RETRIED as exc:
         _failing_after_retries(self, run_id, exc)
         return "stop"
     _go_on(self, run_id, step)

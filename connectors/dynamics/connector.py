@@ -32,7 +32,7 @@ from .client import DataverseClient
 from .entities import EntityInfo, fetch_entities, fetch_entity, fetch_enumerations
 from .reading import Reader
 from .types import user_label
-from .writing import Writer
+from .writing import MAX_BATCH, Writer
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 AUTH_CHOICES = (
@@ -48,6 +48,7 @@ class DynamicsConnector(Connector):
     label = "Microsoft Dynamics 365"
     default_server_url = "https://yourorg.crm.dynamics.com"
     default_api_version = "9.2"
+    write_batch_size = MAX_BATCH
     capabilities = frozenset({"read", "read_incremental", "read_deleted", "write", "upsert", "delete", "batch",
                               "change_tracking", "enumerations", "list_ids"})
     settings_spec = (

@@ -36,6 +36,17 @@ def from_wire(attribute: dict, value: Any) -> Any:
     return value
 
 
+def _read(name: str, attribute: dict, value: Any) -> Any:
+    """A value that does not parse as its type is kept as sent: the import rejects
+    that record with the reason rather than failing the page (modifiedon must parse)."""
+    try:
+        return from_wire(attribute, value)
+    except (ValueError, TypeError, ArithmeticError, AttributeError):
+        if name == "modifiedon":
+            raise
+        return value
+
+
 def _read_date(attribute: dict, value: str):
     if attribute.get("Format") == "DateOnly":
         return date.fromisoformat(value[:10])
@@ -43,7 +54,7 @@ def _read_date(attribute: dict, value: str):
 
 
 def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict:
-    record = {name: from_wire(entity.attributes[name], body.get(property_name(entity.attributes[name])))
+    record = {name: _read(name, entity.attributes[name], body.get(property_name(entity.attributes[name])))
               for name in fields}
     record[entity.primary_id] = body.get(entity.primary_id)
     return record

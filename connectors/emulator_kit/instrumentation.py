@@ -1,6 +1,7 @@
-"""Call counting and fault injection shared by the CRM emulators.
+"""Call counting, request recording and fault injection shared by the CRM emulators.
 
-Wraps a WSGI app: every request is counted by route name, and faults queued with
+Wraps a WSGI app: every request is counted by route name and its method and
+decoded path with query kept (the last few hundred), and faults queued with
 `inject` are served instead of the real answer to the next matching requests.
 """
 
@@ -9,21 +10,28 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from urllib.parse import unquote_plus
 from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
-FAULT_KINDS = ("status", "hang", "drop", "truncate")
+FAULT_KINDS = ("status", "hang", "drop", "truncate", "hold", "hold_answer")
+RECORDED_REQUESTS = 500
 
 
 @dataclass
 class Fault:
     """Serve `kind` to the next `count` requests whose method and path match.
 
-    kind "status" answers `status` with `body` (and Retry-After if set); "hang"
+    kind "status" answers `status` with `body` (and Retry-After and `headers` if set); "hang"
     sleeps `seconds` then answers normally; "drop" closes the connection without
-    an answer; "truncate" sends the real headers and half the body, then closes.
+    an answer; "truncate" sends the real headers and half the body, then closes;
+    "hold" keeps the request unanswered for `seconds`, then drops it unprocessed;
+    "hold_answer" processes the request, then keeps its answer back for `seconds`
+    and drops it (so a client killed meanwhile never learns what was done).
+    The first `skip` matching requests pass untouched; `served` counts the
+    requests the fault was served to (a held request counts from its arrival).
     """
 
     kind: str
@@ -34,7 +42,10 @@ class Fault:
     body: str = ""
     content_type: str = "application/json"
     retry_after: int | None = None
+    headers: dict | None = None
     seconds: float = 30.0
+    skip: int = 0
+    served: int = 0
     _pattern: re.Pattern = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +66,7 @@ class Instrumentation:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.counts: Counter[str] = Counter()
+        self._received: deque[tuple[str, str]] = deque(maxlen=RECORDED_REQUESTS)
 
     def inject(self, fault: Fault) -> None:
         with self._lock:
@@ -74,6 +86,19 @@ class Instrumentation:
                 return sum(self.counts.values())
             return self.counts[route]
 
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self._received.append((request.method, unquote_plus(request.full_path.rstrip("?"))))
+
+    def received(self) -> list[tuple[str, str]]:
+        """(method, decoded path and query) of the requests served, oldest first."""
+        with self._lock:
+            return list(self._received)
+
+    def forget_received(self) -> None:
+        with self._lock:
+            self._received.clear()
+
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self.counts)
@@ -86,6 +111,10 @@ class Instrumentation:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(request):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
+                    fault.served += 1
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
@@ -99,6 +128,7 @@ class Instrumentation:
             request = Request(environ)
             if request.path.startswith(skip_prefix):
                 return app(environ, start_response)
+            self.record(request)
             fault = self.take_fault(request)
             if fault is None:
                 return app(environ, start_response)
@@ -114,9 +144,19 @@ def _serve_fault(fault: Fault, app, environ, start_response):
     if fault.kind == "drop":
         _close_socket(environ)
         return []
+    if fault.kind == "hold":
+        time.sleep(fault.seconds)
+        _close_socket(environ)
+        return []
+    if fault.kind == "hold_answer":
+        Response.from_app(app, environ).get_data()
+        time.sleep(fault.seconds)
+        _close_socket(environ)
+        return []
     if fault.kind == "truncate":
         return _truncated(app, environ, start_response)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    headers.update(fault.headers or {})
     response = Response(fault.body, status=fault.status, content_type=fault.content_type, headers=headers)
     return response(environ, start_response)
 

@@ -26,7 +26,7 @@ from .login import LoginSettings
 from .options import DEFAULT_API_VERSION, DEFAULT_SERVER_URL, SETTINGS_SPEC, Options
 from .reading import Reader
 from .types import parse_datetime
-from .writing import Writer
+from .writing import BATCH, Writer
 
 IDS_PER_QUERY = 300  # keeps a GET query URL well under Salesforce's 16 KB
 DELETE_LOG_DAYS = 14  # a first deletions read covers what the 15-day log keeps
@@ -39,6 +39,7 @@ class SalesforceConnector(Connector):
     default_server_url = DEFAULT_SERVER_URL
     default_api_version = DEFAULT_API_VERSION
     settings_spec = SETTINGS_SPEC
+    write_batch_size = BATCH  # sObject Collections; above the bulk threshold a caller may send more
     capabilities = frozenset({"incremental", "deletions", "upsert", "bulk_read", "bulk_write", "enumerations", "dependent_enumerations",
                               "list_ids"})
 

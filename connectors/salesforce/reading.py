@@ -51,7 +51,19 @@ class Reader:
         self.sleep = sleep
 
     def convert(self, table: TableDescription, fields: Sequence[str], raw: dict) -> dict:
-        return {name: to_python(table.field(name).type, raw.get(name)) for name in fields}
+        return {name: self.value(table, name, raw.get(name)) for name in fields}
+
+    @staticmethod
+    def value(table: TableDescription, name: str, value):
+        """The field's Python value; a value that does not parse as its type (an
+        invalid date…) is kept as sent, so that the import rejects this record with
+        the reason instead of failing the page. The modification stamp must parse."""
+        try:
+            return to_python(table.field(name).type, value)
+        except (ValueError, TypeError, ArithmeticError):
+            if name == table.modstamp_field:
+                raise
+            return value
 
     def page(self, table: TableDescription, fields: Sequence[str], raw: list[dict], watermark: Watermark,
              cursor: str | None, advance: bool = True) -> Page:

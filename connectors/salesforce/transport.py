@@ -10,16 +10,16 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from connectors.http import TimeoutAdapter
 
 LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 HTTP_DATE = re.compile(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT")
 
 
-class MeteredAdapter(HTTPAdapter):
+class MeteredAdapter(TimeoutAdapter):
     def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
+        super().__init__(timeout)
         self.calls = 0
         self.used: int | None = None
         self.limit: int | None = None
@@ -28,8 +28,6 @@ class MeteredAdapter(HTTPAdapter):
         self._lock = threading.Lock()
 
     def send(self, request, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
         with self._lock:
             self.calls += 1
             self.retry_after = None

@@ -16,7 +16,7 @@ from simple_salesforce.bulk2 import Operation
 from connectors.base import chunked
 from connectors.errors import ConnectorError
 from connectors.retry import RetryPolicy
-from connectors.types import CrmError, RecordResult, WriteMode
+from connectors.types import OUTCOME_UNKNOWN, CrmError, RecordResult, WriteMode
 
 from .client import SalesforceClient
 from .faults import OutcomeUnknown
@@ -25,7 +25,6 @@ from .types import to_csv_cell, to_wire
 
 BATCH = 200
 LOCKED = "UNABLE_TO_LOCK_ROW"
-OUTCOME_UNKNOWN = "CRMSYNC_OUTCOME_UNKNOWN"
 BULK_OPERATIONS = {WriteMode.CREATE: Operation.insert, WriteMode.UPDATE: Operation.update, WriteMode.UPSERT: Operation.upsert}
 
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-
-from crmsync.celery import app
 
 from wizard import generation
 from wizard.live_models import model_for
@@ -53,24 +50,6 @@ def by_crm(results) -> dict[str, dict]:
 
 NO_CHANGE = {"added": 0, "relabelled": 0, "deactivated": 0, "reactivated": 0, "removed": 0, "updated": 0,
              "reordered": 0, "rows_in_use": 0}
-
-
-@pytest.fixture
-def real_worker():
-    """A Celery worker thread consuming the configured broker (Redis when
-    CELERY_BROKER_URL is set, else the in-memory transport), tasks not eager."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-    app.conf.task_always_eager = eager
-
-
-@pytest.fixture
-def task_runner(request):
-    """Tasks run in-process without a broker; with one, a worker thread runs them."""
-    if not app.conf.task_always_eager:
-        request.getfixturevalue("real_worker")
 
 
 def wait_for(job: EnumerationSyncJob, seconds: float = 30) -> EnumerationSyncJob:

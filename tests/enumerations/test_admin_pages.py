@@ -61,8 +61,10 @@ def test_sync_page_from_an_account_matches_plans_starts_and_shows_the_counts(crm
     result = console.get(started["Location"]).content.decode()
     assert 'id="result-table"' in result and "Result" in result
     status = console.get(reverse("admin:wizard_enumeration_sync_status", args=[job.pk])).json()
+    assert re.fullmatch(r"\d+:\d\d:\d\d", status.pop("elapsed_text"))
     assert status == {"status": "done", "progress": 100, "done": len(lines), "total": len(lines), "finished": True,
                       "error": ""}
+    assert "· elapsed " in result
     console.post(url, form_data(lines_of(console.get(url).content.decode()), "start"))
     second = wait_for(EnumerationSyncJob.objects.order_by("-id").first())
     assert [(row["changed"], row["counts"]) for row in second.results] == [(False, NO_CHANGE)] * len(lines)

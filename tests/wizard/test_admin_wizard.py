@@ -3,16 +3,16 @@ test client against both emulators: live test, tables, fields, summary, Generate
 browser back and a repeated final POST; drift shown and applied; the rows browser
 and the JSON definition, and who may see them."""
 
+import time
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.workflows.helpers import generate
 from wizard.live_models import model_for
-from wizard.models import DataSchema
+from wizard.models import DataSchema, GenerationJob
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +76,32 @@ def admin_client(client, superuser):
     return client
 
 
+# Generate hands the job to a worker (a thread here when there is a broker), which
+# sees only committed rows: these tests commit.
+generates = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("task_runner")]
+
+
+def generating(test):
+    for mark in generates:
+        test = mark(test)
+    return test
+
+
+def finished_generation(client, done, seconds: float = 60) -> GenerationJob:
+    """Generate redirects to the job's page; wait for the job, then check its page."""
+    job = GenerationJob.objects.get()
+    assert done.status_code == 302 and done.url == reverse("admin:wizard_generation_job", args=[job.pk])
+    deadline = time.monotonic() + seconds
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.refresh_from_db()
+    page = client.get(done.url).content.decode()
+    assert job.finished, f"generation job still {job.status} after {seconds}s"
+    assert f'id="generation-progress" max="100" value="{job.progress}"' in page and "elapsed" in page
+    assert "fetch(" not in page  # a finished job is not polled
+    return job
+
+
 # Step 3's row of one reference field: CRM name, label, CRM type, column, column type, key.
 REFERENCE_ROW = {
     "salesforce": ["AccountId", "Account ID", "reference", "account_id", "varchar(64)", "→ Account"],
@@ -85,6 +111,7 @@ REFERENCE_ROW = {
 FIELD_COUNTS = {"salesforce": (35, 16), "dynamics": (32, 11)}
 
 
+@generating
 def test_the_wizard_generates_chosen_tables_once_through_back_and_a_repeated_post(crm_account, org, admin_client):
     crm = crm_account.crm_type
     generate(crm_account, org.account)  # generated before: marked in step 2
@@ -123,11 +150,11 @@ def test_the_wizard_generates_chosen_tables_once_through_back_and_a_repeated_pos
                                                        if n == f"fields-fields__{org.custom}"]})
 
     done = wizard.post("summary", confirm="True")
-    assert done.status_code == 302
-    assert done.url == reverse("admin:wizard_dataschema_changelist") + f"?account__id__exact={crm_account.pk}"
+    job = finished_generation(admin_client, done)
     contact = DataSchema.objects.get(account=crm_account, crm_name=org.contact)
     custom = DataSchema.objects.get(account=crm_account, crm_name=org.custom)
-    assert [str(m) for m in get_messages(done.wsgi_request)] == [
+    assert (job.status, job.done, job.total, job.progress) == ("done", 2, 2, 100)
+    assert job.results == [
         f"Generated Contact → table {contact.table_name} ({FIELD_COUNTS[crm][0] - 1} fields).",
         f"Generated {custom.label} → table {custom.table_name} ({FIELD_COUNTS[crm][1]} fields).",
     ]
@@ -163,6 +190,7 @@ def test_a_wrong_password_stops_at_step_one_with_the_crms_readable_error(crm_acc
     assert "wrong-password" not in html
 
 
+@generating
 def test_running_the_wizard_again_shows_drift_and_update_adds_the_new_column(crm_account, org, admin_client):
     schema = generate(crm_account, org.contact)
     model_for(schema).objects.create(crm_id="kept", birthdate="1990-05-17")
@@ -184,7 +212,7 @@ def test_running_the_wizard_again_shows_drift_and_update_adds_the_new_column(crm
     cells = parsed(fields)
     wizard.post("fields", **{f"fields__{org.contact}": [v for (n, v) in cells.checked]})
     done = wizard.post("summary", confirm="True")
-    assert [str(m) for m in get_messages(done.wsgi_request)] == [
+    assert finished_generation(admin_client, done).results == [
         f"Updated Contact → table {schema.table_name}: columns added: {new_field}; "
         f"fields gone from the CRM (kept): {org.birthdate}."]
     row = model_for(DataSchema.objects.get(pk=schema.pk)).objects.get(crm_id="kept")
@@ -238,3 +266,20 @@ def test_wizards_of_two_accounts_in_one_session_keep_their_own_state(salesforce_
     assert "new table, 1 field(s) chosen" in summary.content.decode()
     tables = dynamics.post("tables", tables=["contact"])
     assert "Step 3: fields" in tables.content.decode() and "parentcustomerid" in tables.content.decode()
+
+
+@generating
+def test_generation_that_the_crm_refuses_ends_failed_with_the_crms_message(salesforce_account, salesforce_emulator,
+                                                                          admin_client):
+    wizard = Wizard(admin_client, salesforce_account)
+    wizard.post("account", confirm="True")
+    fields = wizard.post("tables", tables=["Contact"])
+    wizard.post("fields", **{"fields__Contact": [v for (n, v) in parsed(fields).checked]})
+    salesforce_emulator.inject("status", r"/composite", status=400, count=5,
+                               body='[{"message":"Describe refused by the org","errorCode":"REQUEST_LIMIT_EXCEEDED"}]')
+    job = finished_generation(admin_client, wizard.post("summary", confirm="True"))
+    assert job.status == "failed", job.results
+    assert job.error.startswith("CRM error: ") and "Describe refused by the org" in job.error
+    assert not DataSchema.objects.filter(account=salesforce_account).exists()
+    status = admin_client.get(reverse("admin:wizard_generation_status", args=[job.pk])).json()
+    assert (status["status"], status["finished"], status["error"]) == ("failed", True, job.error)

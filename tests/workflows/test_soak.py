@@ -1,9 +1,10 @@
-"""Soak (small count in the suite; CRMSYNC_SOAK_CYCLES raises it): a scheduled
-two-way Contact workflow keeps both sides identical field by field while the CRM
-and local SQL keep changing records, through an injected fault and a worker kill."""
+"""Soak (3 cycles in the suite; CRMSYNC_SOAK_CYCLES or CRMSYNC_RELIABILITY_FULL=1
+for 40): a scheduled two-way Contact workflow keeps both sides identical field by
+field while the CRM and local SQL keep changing records, through a transient
+fault every cycle (each class in turn, on reads and on writes) and a worker kill
+every tenth cycle."""
 
 import datetime as dt
-import os
 import random
 
 import pytest
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from crmsync.celery import app
+from tests.reliability.checks import count
+from tests.reliability.faults import FAULTS, fault_for
 from tests.workflows.helpers import generate, rows, workflow
 from tests.workflows.test_worker import crm_rows, finished, local_rows, wait_for
 from workflows import schedules
@@ -19,7 +22,10 @@ from workflows.models import Run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CYCLES = int(os.environ.get("CRMSYNC_SOAK_CYCLES", "3"))
+CYCLES = count("CRMSYNC_SOAK_CYCLES", 3, 40)
+# Transient faults the soak goes through, each in turn; a hang is the fault matrix's
+# business (it needs a short account timeout).
+SOAK_FAULTS = [f for f in FAULTS if f.transient and f.kind != "hang"]
 
 
 def change_both_sides(crm, schema, rng: random.Random, cycle: int) -> None:
@@ -62,13 +68,14 @@ def test_a_scheduled_two_way_workflow_keeps_both_sides_identical(crm_account, cr
     rng = random.Random(7)
     for cycle in range(CYCLES):
         change_both_sides(crm, schema, rng, cycle)
-        if cycle == 0:
-            crm.inject_transient()
-        if cycle == 1:
+        fault = fault_for(SOAK_FAULTS[cycle % len(SOAK_FAULTS)], crm.crm, ("import", "export")[cycle % 2], skip=0)
+        (crm.emulator.instrumentation if crm.crm == "salesforce" else crm.emulator).inject(fault)
+        if cycle % 10 == 1:
             worker.kill()
             worker = celery_workers.start()
         run = fire(wf)
         assert run.status == "succeeded", run.log
+        assert fault.served == 1
     final = fire(wf)  # one quiet cycle: what the last one exported comes back as unchanged
     assert final.status == "succeeded"
     assert local_rows(schema, crm) == crm_rows(crm, schema)

@@ -59,7 +59,8 @@ def delete_in_crm(ctx: ActivityContext) -> None:
     else:
         rows = rows.filter(to_q(ctx.schema, parse_conditions(ctx.schema, ctx.options["filter"])))
     ctx.set_total(rows.count())
-    for chunk in chunked(rows.order_by("pk").iterator(), DELETE_CHUNK):
+    # One CRM call at a time, its results stored before the next goes out.
+    for chunk in chunked(rows.order_by("pk").iterator(), ctx.connector.write_batch_size or DELETE_CHUNK):
         ctx.check_cancelled()
         results = ctx.connector.delete(ctx.schema.crm_name, [row.crm_id for row in chunk])
         with transaction.atomic():

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connectors.base import chunked
 from connectors.errors import ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest
 from connectors.types import RecordResult, WriteMode
 
@@ -86,11 +87,16 @@ def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
 
 
 def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool) -> None:
-    if not rows:
-        return
+    """One write call at a time, its results stored before the next goes out: a call
+    refused mid-way never hides what the calls before it did in the CRM."""
     fields = _writable(mapper, creating)
     if mode is WriteMode.UPDATE:
         fields = [f for f in fields if f.updateable]
+    for batch in chunked(rows, ctx.connector.write_batch_size or len(rows) or 1):
+        _send_batch(ctx, mapper, batch, fields, mode, key)
+
+
+def _send_batch(ctx, mapper: Mapper, rows: list, fields: list, mode: WriteMode, key) -> None:
     payloads = [_payload(ctx, mapper, row, fields, mode) for row in rows]
     stamps = {row.pk: row.local_modstamp for row in rows}
     if mode is WriteMode.CREATE:
@@ -103,7 +109,10 @@ def _send(ctx, mapper: Mapper, rows: list, mode: WriteMode, key, creating: bool)
         raise
     with transaction.atomic():
         counts = _store_results(ctx, rows, payloads, results, stamps, mode)
-        ExportJournal.objects.filter(activity=ctx.activity, row_id__in=[r.pk for r in rows]).delete()
+        # A create whose answer was lost stays journalled: the next run reports it
+        # for review instead of creating it a second time.
+        settled = [row.pk for row, result in zip(rows, results) if not result.outcome_unknown]
+        ExportJournal.objects.filter(activity=ctx.activity, row_id__in=settled).delete()
         ctx.add(counts)
 
 
@@ -114,6 +123,13 @@ def _surely_not_processed(exc: ConnectorError) -> bool:
 
 def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode) -> dict:
     payload = mapper.to_crm(row, fields)
+    if mode is not WriteMode.CREATE:
+        # A CRM refuses to clear a required field, and a local null there means "never
+        # set here" (a row created locally, the CRM filling in its defaults): an update
+        # or upsert leaves the CRM's value alone. A create still sends every field.
+        for field in fields:
+            if not field.nullable and payload.get(field.crm_name) is None:
+                del payload[field.crm_name]
     if mode is WriteMode.UPDATE:
         payload[ctx.schema.id_field] = row.crm_id
     return payload

@@ -166,6 +166,10 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
     if not row.is_deleted and not set(changed) & mapper.writable_columns:
         _apply(row, values, now)
         return "restamped"
+    if changed_locally(row) and _crm_unchanged(row, values):
+        # Re-read at the watermark (it is inclusive) with the CRM's stamp as last
+        # synced: only the local side moved, and the next export sends it.
+        return "unchanged"
     if changed_locally(row):
         side = winner(ctx.conflict_policy, values.get("crm_modstamp"), row.local_modstamp)
         ctx.conflict(row.crm_id, side)
@@ -175,6 +179,11 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
         return "conflict"
     _apply(row, values, now)
     return "updated"
+
+
+def _crm_unchanged(row, values: dict) -> bool:
+    stamp = values.get("crm_modstamp")
+    return stamp is not None and stamp == row.crm_modstamp
 
 
 def _apply(row, values: dict, now) -> None:

@@ -1,10 +1,12 @@
 """Prepare the database, start the demo CRMs and serve the console: `python manage.py crmsync_demo`."""
 
+import signal
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from crmsync import demo_emulators
+from crmsync import demo_emulators, demo_processes
 from crmsync.demo import ensure_demo_admin
 
 # The emulators started by the last `--no-serve` run, still serving on their
@@ -35,18 +37,34 @@ class Command(BaseCommand):
         self.stdout.write(f"login: {username} / {password}")
         for account in [] if emulators is None else emulators.accounts:
             self.stdout.write(f"external account '{account.name}' ({account.crm_label}): {account.server_url}")
-        if emulators is None:
-            return
         if no_serve:
-            running.append(emulators)
+            if emulators is not None:
+                running.append(emulators)
             return
+        self.serve(addr, emulators)
+
+    def serve(self, addr: str, emulators) -> None:
+        """Serve until Ctrl-C (SIGINT) or SIGTERM, then stop everything started here."""
+        # SIGINT too: a shell starting us in the background hands it down ignored.
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        children = [] if settings.CRMSYNC_IN_PROCESS_TASKS else self.start_children()
         try:
             call_command("runserver", addr, use_reloader=False)
         except KeyboardInterrupt:
             pass
         finally:
-            emulators.stop()
-            self.stdout.write("stopped the console and the emulators")
+            demo_processes.stop(children)
+            if emulators is not None:
+                emulators.stop()
+            self.stdout.write("stopped the console" + "".join(f", the {c.name}" for c in children)
+                              + (" and the emulators" if emulators is not None else ""))
+
+    def start_children(self) -> list[demo_processes.Child]:
+        children = demo_processes.start_worker_and_beat(settings.VAR_DIR, settings.BASE_DIR)
+        for child in children:
+            self.stdout.write(f"celery {child.name}: pid {child.process.pid}, log {child.log_path}")
+        return children
 
     def start_emulators(self, salesforce_port: int, dynamics_port: int) -> demo_emulators.DemoEmulators:
         try:
@@ -58,3 +76,7 @@ class Command(BaseCommand):
             ) from None
         emulators.accounts = demo_emulators.ensure_demo_accounts(emulators)
         return emulators
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from workflows import runs
@@ -57,11 +58,19 @@ class Command(BaseCommand):
         """Poll until the run ends; a run whose worker vanished is failed on the way."""
         shown = ""
         while True:
-            runs.fail_vanished_runs(run.workflow)
-            run.refresh_from_db()
+            try:
+                runs.fail_vanished_runs(run.workflow)
+                run.refresh_from_db()
+                activities = list(run.activity_runs.select_related("activity__schema"))
+            except DatabaseError as exc:
+                # The database restarted or is unreachable for a moment: say so, and
+                # keep following on a new connection once it answers again.
+                self.stderr.write(f"Database unavailable ({str(exc).strip().splitlines()[0]}); retrying.")
+                connection.close()
+                time.sleep(interval)
+                continue
             if not quiet:
-                shown = self.show(progress_line(run, list(run.activity_runs.select_related("activity__schema"))),
-                                  shown)
+                shown = self.show(progress_line(run, activities), shown)
             if not run.is_active:
                 if shown and self.stdout.isatty():
                     self.stdout.write("")
