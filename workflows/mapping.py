@@ -129,7 +129,8 @@ def value_checker(field: models.Field):
     """A fast `check_value` for one column, or None when any value fits it."""
     if isinstance(field, models.CharField):
         limit = field.max_length
-        return lambda value: None if type(value) is str and len(value) <= limit else check_value(field, value)
+        return lambda value: (None if type(value) is str and len(value) <= limit and "\x00" not in value
+                              else check_value(field, value))
     if isinstance(field, models.DecimalField):
         # Clearly inside the column's range: no exact (and slower) check needed.
         bound = 10 ** (field.max_digits - field.decimal_places) - 1
@@ -151,7 +152,8 @@ def value_checker(field: models.Field):
             # The plain accepted types pass at once; anything else gets the full check.
             exact = {accepted} if isinstance(accepted, type) else set(accepted)
             exact.discard(bool) if accepted is not bool else None
-            return lambda value: None if type(value) in exact else check_value(field, value)
+            return lambda value: (None if type(value) in exact and not (type(value) is str and "\x00" in value)
+                                  else check_value(field, value))
     return None
 
 
