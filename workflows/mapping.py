@@ -50,21 +50,39 @@ class Mapper:
     def to_local(self, record: dict) -> dict:
         """Column values for a CRM record (only the fields that were read)."""
         values = {}
-        for f in self.fields:
-            if f.crm_name in record:
-                values[f.column_name] = convert(f, record[f.crm_name], self.conversions.get(f.crm_name, "default"))
+        for crm_name, column, f, mode in self._conversions:
+            if crm_name in record:
+                value = record[crm_name]
+                values[column] = value if mode is None or value is None else convert(f, value, mode)
         return values
+
+    @cached_property
+    def _conversions(self) -> list[tuple]:
+        """(CRM name, column, field, mode) per field; mode None where a value is kept as read."""
+        plan = []
+        for f in self.fields:
+            mode = self.conversions.get(f.crm_name, "default")
+            kept = mode == "default" and f.type not in (FieldType.DATE, FieldType.MULTI_ENUM)
+            plan.append((f.crm_name, f.column_name, f, None if kept else mode))
+        return plan
 
     def check(self, values: dict) -> str | None:
         """Why these values cannot be stored, or None."""
-        fields = self._model_fields
-        for column, value in values.items():
+        for column, checker in self._checkers:
+            value = values.get(column)
             if value is None:
                 continue
-            problem = check_value(fields[column], value)
+            problem = checker(value)
             if problem:
                 return f"{column}: {problem}"
         return None
+
+    @cached_property
+    def _checkers(self) -> list[tuple]:
+        """(column, check) for the columns whose values can be refused."""
+        fields = self._model_fields
+        return [(column, checker) for column in (f.column_name for f in self.fields)
+                for checker in [value_checker(fields[column])] if checker is not None]
 
     @cached_property
     def _model_fields(self) -> dict[str, models.Field]:
@@ -105,6 +123,38 @@ EXPECTED_TYPES = (
     (models.CharField, str, "text"),
     (models.TextField, str, "text"),
 )
+
+
+def value_checker(field: models.Field):
+    """A fast `check_value` for one column, or None when any value fits it."""
+    if isinstance(field, models.CharField):
+        limit = field.max_length
+        return lambda value: (None if type(value) is str and len(value) <= limit and "\x00" not in value
+                              else check_value(field, value))
+    if isinstance(field, models.DecimalField):
+        # Clearly inside the column's range: no exact (and slower) check needed.
+        bound = 10 ** (field.max_digits - field.decimal_places) - 1
+
+        def check_decimal(value):
+            try:
+                if type(value) in (int, float, Decimal) and -bound < value < bound:
+                    return None
+            except ArithmeticError:  # NaN
+                pass
+            return check_value(field, value)
+
+        return check_decimal
+    if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
+        low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
+        return lambda value: None if type(value) is int and low <= value <= high else check_value(field, value)
+    for kind, accepted, _ in EXPECTED_TYPES:
+        if isinstance(field, kind):
+            # The plain accepted types pass at once; anything else gets the full check.
+            exact = {accepted} if isinstance(accepted, type) else set(accepted)
+            exact.discard(bool) if accepted is not bool else None
+            return lambda value: (None if type(value) in exact and not (type(value) is str and "\x00" in value)
+                                  else check_value(field, value))
+    return None
 
 
 def check_value(field: models.Field, value) -> str | None:

@@ -29,7 +29,7 @@ from connectors.types import (
 
 from .auth import AUTH_CERTIFICATE, AUTH_CLIENT_SECRET, AUTH_PASSWORD, Credentials
 from .client import MAX_PAGE_SIZE, DataverseClient
-from .entities import EntityInfo, fetch_entity, fetch_enumerations
+from .entities import EntityInfo, fetch_entities, fetch_entity, fetch_enumerations
 from .reading import Reader
 from .types import user_label
 from .writing import MAX_BATCH, Writer
@@ -99,6 +99,9 @@ class DynamicsConnector(Connector):
         return items
 
     def describe_tables(self, names: Sequence[str]) -> dict[str, TableDescription]:
+        missing = [name for name in dict.fromkeys(names) if name not in self._entities]
+        if len(missing) > 1:  # one $batch rather than a call per table
+            self._entities.update(fetch_entities(self.client, missing))
         return {name: self.entity(name).describe() for name in names}
 
     def list_enumerations(self, tables: Sequence[str]) -> list[Enumeration]:

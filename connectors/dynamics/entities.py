@@ -63,6 +63,25 @@ def entity_url(client: DataverseClient, name: str) -> str:
 
 def fetch_entity(client: DataverseClient, name: str) -> EntityInfo:
     body = client.get_json(entity_url(client, name), params={"$select": ENTITY_SELECT, "$expand": ENTITY_EXPAND})
+    return _entity_info(body, name)
+
+
+def fetch_entities(client: DataverseClient, names: list[str]) -> dict[str, EntityInfo]:
+    """Several entities' metadata from $batch calls of up to BATCH_GETS queries each."""
+    query = urllib.parse.urlencode({"$select": ENTITY_SELECT, "$expand": ENTITY_EXPAND}, quote_via=urllib.parse.quote)
+    found = {}
+    for start in range(0, len(names), BATCH_GETS):
+        chunk = names[start:start + BATCH_GETS]
+        operations = [batch_format.Operation("GET", f"{entity_url(client, name)}?{query}",
+                                             headers={"Accept": "application/json"}) for name in chunk]
+        for name, (_, answer) in zip(chunk, client.batch(operations, atomic=False, idempotent=True)):
+            if answer.status >= 400:
+                raise error_for(_AsResponse(answer))
+            found[name] = _entity_info(answer.json(), name)
+    return found
+
+
+def _entity_info(body: dict, name: str) -> EntityInfo:
     return EntityInfo(
         name=body["LogicalName"], set_name=body["EntitySetName"], label=user_label(body.get("DisplayName")) or name,
         custom=bool(body.get("IsCustomEntity")), primary_id=body["PrimaryIdAttribute"],
@@ -72,6 +91,9 @@ def fetch_entity(client: DataverseClient, name: str) -> EntityInfo:
         navigation={(rel["ReferencingAttribute"], rel["ReferencedEntity"]): rel["ReferencingEntityNavigationPropertyName"]
                     for rel in body.get("ManyToOneRelationships") or ()},
     )
+
+
+BATCH_GETS = 1000  # operations per $batch, Dataverse's limit
 
 
 def fetch_enumerations(client: DataverseClient, entities: list[EntityInfo]) -> list[Enumeration]:

@@ -186,7 +186,9 @@ class _TruncatedBody:
 def _close_socket(environ) -> None:
     import socket
 
-    sock = environ.get("werkzeug.socket")
+    from .server import SOCKET_KEY
+
+    sock = environ.get(SOCKET_KEY) or environ.get("werkzeug.socket")
     if sock is None:
         return
     try:

@@ -5,7 +5,7 @@ watermark is the highest SystemModstamp that is safe to store after each page.""
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -20,6 +20,18 @@ from .options import Options
 from .types import to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
+BULK_PART = 5000
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, ends kept (csv joins quoted line breaks), without the
+    copy of the whole page an io.StringIO would make."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 class Watermark:
@@ -83,8 +95,17 @@ class Reader:
         while True:
             result = self.client.bulk_call(table.name, "get_query_results", job["id"], locator, self.options.bulk_page_size)
             locator = result["locator"]
-            rows = list(csv.DictReader(io.StringIO(result["records"])))
-            yield self.page(table, fields, rows, watermark, locator or None, advance=not locator)
+            # A result page (50,000 rows) is handed on in parts, converted one part at a
+            # time, so memory holds a few thousand records rather than the whole page.
+            rows = csv.DictReader(_lines(result["records"]))
+            part = list(itertools.islice(rows, BULK_PART))
+            while True:
+                following = list(itertools.islice(rows, BULK_PART))
+                last = not locator and not following
+                yield self.page(table, fields, part, watermark, locator or None, advance=last)
+                if not following:
+                    break
+                part = following
             if not locator:
                 return
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from connectors.base import chunked
 
-from .. import guardrails, tombstones, watermarks
+from .. import bulk_sql, guardrails, tombstones, watermarks
 from ..conditions import parse_conditions, to_q
 from ..context import ActivityContext, Counts
 from ..models import TombstoneReason, TombstoneSide
@@ -55,11 +55,10 @@ def _apply_deletions(ctx: ActivityContext, ids: list[str], when: dict) -> Counts
         counts.unchanged = counts.read - counts.deleted
         return counts
     now = timezone.now()
-    for row in rows:
-        row.is_deleted, row.deleted_at = True, when.get(row.crm_id) or now
-        row.last_synced_at = row.local_modstamp = now
-        row.save(update_fields=["is_deleted", "deleted_at", "last_synced_at", "local_modstamp"])
-        counts.deleted += 1
+    flagged = [{"id": row.pk, "is_deleted": True, "deleted_at": when.get(row.crm_id) or now, "last_synced_at": now,
+                "local_modstamp": now} for row in rows]
+    bulk_sql.update(ctx.model, flagged, ["is_deleted", "deleted_at", "last_synced_at", "local_modstamp"])
+    counts.deleted = len(flagged)
     tombstones.record(ctx, rows, TombstoneSide.CRM, TombstoneReason.DELETED_IN_CRM, when)
     counts.unchanged = counts.read - counts.deleted
     return counts

@@ -9,6 +9,7 @@ external id need no journal: sending them twice is harmless."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -82,9 +83,10 @@ def _export_chunk(ctx: ActivityContext, mapper: Mapper, chunk: list) -> None:
         # knows are updated by their CRM id; the others cannot be matched.
         key_column = ctx.schema.fields.get(crm_name=key).column_name
         keyed = [r for r in chunk if getattr(r, key_column) not in (None, "")]
-        by_id = [r for r in chunk if r not in keyed and r.crm_id]
+        keyed_pks = {r.pk for r in keyed}
+        by_id = [r for r in chunk if r.pk not in keyed_pks and r.crm_id]
         for row in chunk:
-            if row not in keyed and not row.crm_id:
+            if row.pk not in keyed_pks and not row.crm_id:
                 _reject_missing_key(ctx, row, key)
         _send(ctx, mapper, keyed, WriteMode.UPSERT, key, creating=True)
         _send(ctx, mapper, by_id, WriteMode.UPDATE, None, creating=False)
@@ -166,6 +168,7 @@ def _payload(ctx, mapper: Mapper, row, fields, mode: WriteMode, blanks: set) -> 
 def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mode) -> Counts:
     counts = Counts(read=len(rows))
     now = timezone.now()
+    exported = []
     for row, payload, result in zip(rows, payloads, results, strict=True):
         if not result.success:
             counts.rejected += 1
@@ -174,9 +177,37 @@ def _store_results(ctx, rows, payloads, results: list[RecordResult], stamps, mod
         created = result.created or mode is WriteMode.CREATE
         counts.inserted += created
         counts.updated += not created
-        _mark_exported(ctx.model, row.pk, result.id or row.crm_id, stamps[row.pk], now,
-                       exported_provenance(ctx, row, payload, now))
+        exported.append((row.pk, result.id or row.crm_id, stamps[row.pk], exported_provenance(ctx, row, payload, now)))
+    _mark_all_exported(ctx.model, exported, now)
     return counts
+
+
+def _mark_all_exported(model, exported: list[tuple], now) -> None:
+    """`_mark_exported` for a whole batch: two statements on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        for pk, crm_id, stamp_read, provenance in exported:
+            _mark_exported(model, pk, crm_id, stamp_read, now, provenance)
+        return
+    from psycopg2.extras import execute_values
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    traced = model._meta.get_field("sync_provenance")
+    rows = [(pk, crm_id, stamp, now, traced.get_db_prep_save(provenance, connection))
+            for pk, crm_id, stamp, provenance in exported]
+    with connection.cursor() as cursor:
+        synced = execute_values(
+            cursor.cursor, f"UPDATE {table} AS t SET crm_id = v.crm_id, last_synced_at = v.now, local_modstamp = v.now, "
+                           f"sync_provenance = COALESCE(v.provenance, t.sync_provenance) "
+                           f"FROM (VALUES %s) AS v(id, crm_id, stamp, now, provenance) "
+                           f"WHERE t.id = v.id AND t.local_modstamp = v.stamp RETURNING t.id",
+            rows, template="(%s, %s::varchar, %s::timestamptz, %s::timestamptz, %s::jsonb)",
+            page_size=max(1, len(rows)), fetch=True)
+        done = {pk for (pk,) in synced}
+        changed_again = [(pk, crm_id) for pk, crm_id, _, _ in exported if pk not in done and crm_id]
+        if changed_again:
+            execute_values(cursor.cursor, f"UPDATE {table} AS t SET crm_id = v.crm_id FROM (VALUES %s) AS v(id, crm_id) "
+                                          f"WHERE t.id = v.id AND t.crm_id IS NULL",
+                           changed_again, template="(%s, %s::varchar)")
 
 
 def _mark_exported(model, pk: int, crm_id: str | None, stamp_read, now, provenance=None) -> None:

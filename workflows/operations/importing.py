@@ -14,6 +14,7 @@ from wizard import provenance
 from connectors.types import ReadRequest
 
 from .. import bulk_sql, tombstones, watermarks
+from ..prefetch import prefetched
 from ..conditions import parse_conditions, to_q
 from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
@@ -107,7 +108,9 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
 
 
 def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark, seen=None) -> None:
-    for page in ctx.connector.read(request):
+    # The next page is fetched while this one is written; its rows and watermark
+    # are still committed together, page by page, in order.
+    for page in prefetched(ctx.connector.read(request)):
         ctx.check_cancelled()
         if seen is not None:
             seen.update(r.get(ctx.schema.id_field) for r in page.records)

@@ -121,7 +121,7 @@ def test_describe_maps_dataverse_types_to_normalized_fields(dynamics_connector, 
     assert contact.field("lastname").length == 50 and not contact.field("lastname").nullable
     assert contact.field("cr8a1_externalid").external_id and contact.field("fullname").read_only
     assert contact.field("preferredcontactmethodcode").enumeration == "contact.preferredcontactmethodcode"
-    assert dataverse.calls("GET EntityDefinitions") == 2
+    assert dataverse.calls("batch") == 1 and dataverse.calls("GET EntityDefinitions") == 0  # both in one $batch
 
 
 def test_enumerations_of_several_tables_come_in_one_batch_call(dynamics_connector, dataverse):
