@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from connectors.models import ExternalAccount
+from crmsync.job_progress import JobProgress
 
 validate_internal_name = RegexValidator(
     r"^[A-Za-z][A-Za-z0-9_]*$", "Start with a letter; use letters, digits and underscores only."
@@ -84,7 +85,7 @@ class EnumerationValue(models.Model):
         return (self.labels or {}).get(str(language), self.label) if language else self.label
 
 
-class EnumerationSyncJob(models.Model):
+class EnumerationSyncJob(JobProgress, models.Model):
     """One run of the enumeration sync of an account, polled by the console."""
 
     class Status(models.TextChoices):
@@ -112,24 +113,3 @@ class EnumerationSyncJob(models.Model):
 
     def __str__(self) -> str:
         return f"enumeration sync #{self.pk} of {self.account.internal_name} ({self.status})"
-
-    @property
-    def progress(self) -> int:
-        """Percent done, for the progress bar."""
-        if self.status == self.Status.DONE:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def elapsed_text(self) -> str:
-        """Time since the job started (or was queued), up to its end."""
-        from django.utils import timezone
-
-        from crmsync.durations import duration_text
-
-        start = self.started_at or self.created_at
-        return duration_text(max(0, int(((self.finished_at or timezone.now()) - start).total_seconds())))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from connectors.models import ExternalAccount
+from crmsync.job_progress import JobProgress
 
 
-class GenerationJob(models.Model):
+class GenerationJob(JobProgress, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
         RUNNING = "running", "running"
@@ -36,24 +36,3 @@ class GenerationJob(models.Model):
 
     def __str__(self) -> str:
         return f"schema generation #{self.pk} of {self.account.internal_name} ({self.status})"
-
-    @property
-    def progress(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def elapsed_text(self) -> str:
-        from crmsync.durations import duration_text
-
-        return duration_text(self.elapsed)
-
-    @property
-    def elapsed(self) -> int:
-        start = self.started_at or self.created_at
-        return max(0, int(((self.finished_at or timezone.now()) - start).total_seconds()))
