@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from crmsync.pagination import Pagination
 from crmsync.permissions import StaffActionPermission, StaffModelPermissions, UsesViewableAccount, staff_with
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, InvalidRequest
 from connectors.services import redact
 
 from . import budget, runs, schedules, tombstones
@@ -69,9 +69,14 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         workflow = self.get_object()
         try:
             return Response(budget.preview(workflow))
+        except InvalidRequest as exc:
+            # The CRM refused what the workflow names (a table or field it no longer
+            # has): the workflow must change before it can be forecast, or run.
+            return Response({"detail": f"the CRM refused: {redact(str(exc), workflow.account.secrets)}"},
+                            status=status.HTTP_409_CONFLICT)
         except ConnectorError as exc:
-            return Response({"detail": f"the CRM answered: {redact(str(exc), workflow.account.secrets)}"},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response({"detail": f"CRM error: {redact(str(exc), workflow.account.secrets)}"},
+                            status=status.HTTP_502_BAD_GATEWAY)
         except OptionsError as exc:
             return Response({"detail": f"an activity's options are invalid: {exc}"}, status=status.HTTP_409_CONFLICT)
 

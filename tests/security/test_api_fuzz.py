@@ -120,3 +120,13 @@ def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api, path):
     [(name, messages)] = response.json().items()
     assert messages == ["Query parameters must not contain NUL (\\x00) characters."]
     assert "\\x00" in name or name in {"actor", "status"}
+
+
+def test_a_forecast_the_crm_refuses_is_a_409_with_its_message(api):
+    """Found by the fuzzer (was a 503): the fuzzed workflow names a table the CRM lacks."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api['token']}")
+    response = client.get(f"/api/workflows/{api['ids']['workflow']}/forecast/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "the CRM refused: NOT_FOUND: cannot describe Note: "
+                                         "The requested resource does not exist"}

@@ -109,8 +109,10 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
 
 def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark, seen=None) -> None:
     # The next page is fetched while this one is written; its rows and watermark
-    # are still committed together, page by page, in order.
-    for page in prefetched(ctx.connector.read(request)):
+    # are still committed together, page by page, in order. A run held to an API
+    # budget reads on demand instead: a page fetched ahead would be a call past it.
+    pages = ctx.connector.read(request)
+    for page in (pages if ctx.run.budget_allowed is not None else prefetched(pages)):
         ctx.check_cancelled()
         if seen is not None:
             seen.update(r.get(ctx.schema.id_field) for r in page.records)
