@@ -41,7 +41,8 @@ EXPECTED_CALLS = {
 def test_every_scenario_runs_for_both_crms_with_the_exact_api_calls(tmp_path):
     require_postgresql("the floors load rows with COPY")
     require_redis("scale-out runs on Celery workers")
-    plan = runner.Plan(small=SMALL, large=LARGE, repeats=1, tables=40, describe=26, deleted=LARGE // 100,
+    plan = runner.Plan(small=SMALL, large=LARGE, export=SMALL, scaleout=LARGE, repeats=1, large_repeats=1,
+                       tables=40, describe=26, deleted=LARGE // 100,
                        detected=LARGE // 100, scenarios=tuple(s for s in runner.ALL if s != "peers"))
 
     results = runner.run(plan)
