@@ -109,10 +109,11 @@ def run_part(ctx: ActivityContext, part: parts.Part) -> None:
 
 def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, bookmark, seen=None) -> None:
     # The next page is fetched while this one is written; its rows and watermark
-    # are still committed together, page by page, in order. A run held to an API
-    # budget reads on demand instead: a page fetched ahead would be a call past it.
+    # are still committed together, page by page, in order. A run whose API budget
+    # allows less than twice its forecast reads on demand instead: there a page
+    # fetched ahead could be a call past the budget.
     pages = ctx.connector.read(request)
-    for page in (pages if ctx.run.budget_allowed is not None else prefetched(pages)):
+    for page in (pages if _budget_is_tight(ctx.run) else prefetched(pages)):
         ctx.check_cancelled()
         if seen is not None:
             seen.update(r.get(ctx.schema.id_field) for r in page.records)
@@ -223,6 +224,10 @@ def _merge(ctx: ActivityContext, mapper: Mapper, row, values: dict, now) -> str:
         return "conflict"
     _apply(row, values, now)
     return "updated"
+
+
+def _budget_is_tight(run) -> bool:
+    return run.budget_allowed is not None and run.budget_allowed < 2 * (run.forecast_calls or 0)
 
 
 def _crm_unchanged(row, values: dict) -> bool:
