@@ -121,7 +121,9 @@ def test_a_fault_mid_run(crm_name, operation, fault_class, account, driver, work
         assert run.status == "succeeded", (run.log, list(Reject.objects.filter(run=run).values_list("code", "message")[:3]))
         assert_outcome(operation, crm, schema, size, before)
     else:
-        assert run.status == "failed", run.log
+        # The only permanent class is the CRM's daily limit: the run stops as
+        # "stopped: API budget" (never "succeeded"), with the CRM's own message.
+        assert run.status == "stopped_api_budget", run.log
         assert fault_class.message(crm_name) in run.error and fault_class.message(crm_name) in run.log
         assert_consistent_after_failure(operation, crm, schema, wf, before)
     rerun = finished(runs.start_run(wf, trigger="api"), timeout=120)
