@@ -231,12 +231,15 @@ def _budget_is_tight(run) -> bool:
 
 
 def _crm_unchanged(row, values: dict) -> bool:
-    """The CRM's stamp is the one we last synced, and that sync came well after it: a
-    CRM change since would carry a later stamp. Within CRM_STAMP_GRAIN of it (Dataverse
-    keeps seconds only) a change could share the stamp, so the conflict policy decides."""
+    """The CRM's stamp is the one we last synced: with sub-second precision that proves
+    no change; a whole-second stamp (Dataverse) proves it only when our sync came
+    CRM_STAMP_GRAIN after it, since a change in the same second could share it — there
+    the conflict policy decides."""
     stamp = values.get("crm_modstamp")
     if stamp is None or stamp != row.crm_modstamp or row.last_synced_at is None:
         return False
+    if stamp.microsecond:
+        return True  # a sub-second stamp (Salesforce) moves with any change
     return row.last_synced_at - stamp >= CRM_STAMP_GRAIN
 
 
