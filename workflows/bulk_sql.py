@@ -12,7 +12,7 @@ import io
 import json
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 # COPY's text format: backslash escapes for the characters that delimit it.
@@ -50,7 +50,9 @@ def update(model: type[models.Model], rows: list[dict], names: list[str]) -> Non
     fields = _columns(model, ["id", *names])
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
+    # The temporary table lives until the transaction commits: one is needed even
+    # when the caller runs in autocommit.
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             columns = ", ".join(quote(f.column) for f in fields)
             cursor.execute(f"CREATE TEMPORARY TABLE _crmsync_update ON COMMIT DROP AS "

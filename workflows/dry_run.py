@@ -50,7 +50,7 @@ class _RollBack(Exception):
     pass
 
 
-def execute(run_id: int) -> str:
+def perform(run_id: int) -> str:
     """Run every activity without writing anything, then store what it would do."""
     run = Run.objects.select_related("workflow__account").get(pk=run_id)
     if run.status not in ACTIVE_STATUSES:

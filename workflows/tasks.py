@@ -89,7 +89,7 @@ def import_part(self, run_id: int, position: int, start: str, end: str, last: bo
 @shared_task(name="workflows.dry_run", acks_late=True)
 def dry_run(run_id: int) -> str:
     """A whole dry run in one task: its writes are rolled back together at the end."""
-    return dry_runs.execute(run_id)
+    return dry_runs.perform(run_id)
 
 
 @shared_task(name="workflows.finish_run", acks_late=True)
