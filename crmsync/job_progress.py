@@ -1,16 +1,35 @@
-"""What the console shows of a background job (a schema generation, an enumeration
-sync): percent done, whether it ended, and for how long it has run."""
+"""A background job the console polls (a schema generation, an enumeration sync):
+its state, counts and times, and what the progress pages show of them."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from crmsync.durations import duration_text
 
 
-class JobProgress:
-    """For models with status (a Status holding DONE and FAILED), total, done,
-    created_at, started_at and finished_at."""
+class BackgroundJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list, blank=True)  # one message per table or enumeration
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("-created_at", "-id")
 
     @property
     def progress(self) -> int:

@@ -3,12 +3,11 @@ translated labels, and the record of each "Synchronizing enumerations…" run.""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
 from connectors.models import ExternalAccount
-from crmsync.job_progress import JobProgress
+from crmsync.job_progress import BackgroundJob
 
 validate_internal_name = RegexValidator(
     r"^[A-Za-z][A-Za-z0-9_]*$", "Start with a letter; use letters, digits and underscores only."
@@ -85,30 +84,14 @@ class EnumerationValue(models.Model):
         return (self.labels or {}).get(str(language), self.label) if language else self.label
 
 
-class EnumerationSyncJob(JobProgress, models.Model):
+class EnumerationSyncJob(BackgroundJob):
     """One run of the enumeration sync of an account, polled by the console."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
 
     account = models.ForeignKey(ExternalAccount, on_delete=models.CASCADE, related_name="enumeration_sync_jobs")
     mappings = models.JSONField(default=list, help_text='[{"crm": ..., "enumeration": ..., "replace": ...}]')
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    results = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
     scheduled = models.BooleanField(default=False)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ("-created_at", "-id")
+    class Meta(BackgroundJob.Meta):
         verbose_name = "enumeration sync job"
 
     def __str__(self) -> str:

@@ -34,20 +34,28 @@ def task_name(workflow: Workflow) -> str:
     return f"workflow:{workflow.internal_name}:{workflow.pk}"
 
 
-@transaction.atomic
 def sync_schedule(workflow: Workflow) -> PeriodicTask | None:
-    existing = PeriodicTask.objects.filter(name=task_name(workflow)).first()
-    if not workflow.schedule.strip():
+    return sync_periodic_task(task_name(workflow), TASK, workflow.schedule, [workflow.pk], workflow.enabled,
+                              f"Runs workflow {workflow.name}")
+
+
+@transaction.atomic
+def sync_periodic_task(name: str, task_path: str, cron: str, args: list, enabled: bool,
+                       description: str) -> PeriodicTask | None:
+    """The periodic task `name` made to match a cron expression: created, changed,
+    disabled, or removed when the expression is blank."""
+    existing = PeriodicTask.objects.filter(name=name).first()
+    if not cron.strip():
         if existing:
             existing.delete()
         return None
-    crontab_row, _ = CrontabSchedule.objects.get_or_create(**parse_cron(workflow.schedule), timezone="UTC")
-    task = existing or PeriodicTask(name=task_name(workflow), task=TASK)
+    crontab_row, _ = CrontabSchedule.objects.get_or_create(**parse_cron(cron), timezone="UTC")
+    task = existing or PeriodicTask(name=name, task=task_path)
     task.crontab = crontab_row
-    task.args = json.dumps([workflow.pk])
-    task.enabled = workflow.enabled
+    task.args = json.dumps(args)
+    task.enabled = enabled
     task.queue = settings.CRMSYNC_QUEUE
-    task.description = f"Runs workflow {workflow.name}"
+    task.description = description
     task.save()
     return task
 
