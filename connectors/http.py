@@ -119,6 +119,8 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
         reason = _innermost(exc)
         if isinstance(reason, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted: " + _verify_message(exc)
+        if connection_dropped(exc):
+            return "connection lost: the server closed the connection"
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "host unreachable: connection timed out"
@@ -136,6 +138,15 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
     if isinstance(exc, TransientError):
         return exc.message
     return exc.__class__.__name__
+
+
+def connection_dropped(exc: BaseException) -> bool:
+    """A TLS error that is only a connection closed under an established session (the
+    server or a proxy went away mid-answer): as transient as any dropped connection,
+    unlike a certificate or protocol refusal."""
+    text = str(exc)
+    return (isinstance(_innermost(exc), ssl.SSLEOFError | ssl.SSLZeroReturnError)
+            or "UNEXPECTED_EOF" in text or "EOF occurred in violation of protocol" in text)
 
 
 def _innermost(exc: BaseException) -> BaseException:

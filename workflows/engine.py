@@ -54,6 +54,9 @@ def begin(run_id: int) -> Step:
         return STOP
     allowed = run.budget_allowed
     if run.status != RunStatus.RUNNING:
+        # A worker has the run from here on: the forecast calls the CRM, so a worker
+        # killed during it must be found vanished like one killed while running.
+        Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(heartbeat_at=timezone.now())
         verdict = budget.assess(run)
         if verdict.kind == "wait":
             if budget.waited_too_long(run):

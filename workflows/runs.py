@@ -8,6 +8,7 @@ import threading
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.types import OUTCOME_UNKNOWN
@@ -134,7 +135,10 @@ def fail_vanished_runs(workflow: Workflow | None = None) -> int:
     run can start and resume from the last committed watermark."""
     limit = timezone.now() - stale_after()
     runs = Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=limit)
-    queued = Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=limit - stale_after())
+    # A queued run a worker picked up (it beat once, before its forecast) goes stale like
+    # a running one; one no worker ever picked up is given twice as long.
+    queued = Run.objects.filter(Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, created_at__lt=limit - stale_after()),
+                                status=RunStatus.QUEUED)
     if workflow is not None:
         runs, queued = runs.filter(workflow=workflow), queued.filter(workflow=workflow)
     count = 0

@@ -106,6 +106,10 @@ class App:
         return subprocess.Popen([sys.executable, "manage.py", "crmsync_run", "restart", "--wait", "--interval", "0.5"],
                                 env=self.env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, text=True)
 
+    def run_logs(self) -> str:
+        """What each `crmsync_run --wait` printed, oldest first (for a failure's message)."""
+        return "\n".join(f"== {log.name}\n{log.read_text()[-3000:]}" for log in sorted(self.tmp_path.glob("run*.log")))
+
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
@@ -119,7 +123,7 @@ def restart_mid_run(app: App, dsn: str, restart) -> tuple[int, list]:
     restart()
     first_exit = follower.wait(180)
     rerun = app.start_run()
-    assert rerun.wait(180) == 0, "the rerun did not succeed"
+    assert rerun.wait(180) == 0, f"the rerun did not succeed (first run exited {first_exit}):\n{app.run_logs()}"
     return first_exit, run_statuses(dsn)
 
 

@@ -111,3 +111,28 @@ def test_value_conversions_both_ways():
     assert to_python(FieldType.MULTI_ENUM, "a;b") == ["a", "b"] and to_python(FieldType.DECIMAL, "") is None
     assert to_wire(Decimal("12.50")) == 12.5 and to_wire(["a", "b"]) == "a;b"
     assert to_wire(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "2024-01-02T03:04:05.000Z"
+
+
+def test_a_tls_connection_closed_mid_answer_is_a_dropped_connection_and_retried():
+    """What urllib3 raises when the server closes an established TLS connection without
+    a close_notify (the emulator's "drop" fault): a transient loss, unlike a refused
+    certificate, which stays permanent."""
+    import ssl
+
+    import requests
+
+    from connectors.errors import TransientError
+    from connectors.salesforce.faults import translate
+    from connectors.salesforce.transport import MeteredAdapter
+
+    dropped = requests.exceptions.SSLError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)"))
+    error = translate(dropped, MeteredAdapter(5))
+    assert isinstance(error, TransientError)
+    assert error.message == "connection lost: the server closed the connection"
+    assert error.outcome_unknown  # a write may have been applied: only idempotent writes are repeated
+
+    refused = requests.exceptions.SSLError(ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+                                                                           "verify failed: unable to get local issuer certificate"))
+    error = translate(refused, MeteredAdapter(5))
+    assert not isinstance(error, TransientError)
+    assert error.message.startswith("TLS certificate not trusted")
