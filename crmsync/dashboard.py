@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import pygal
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from pygal.style import DefaultStyle
 
@@ -73,10 +73,10 @@ def budget_figures(account) -> dict | None:
         return None
     total = account.api_daily_max * account.api_quota_share // 100
     used = account.api_daily_used or 0
-    forecast = 0
-    for workflow in account.workflows.filter(enabled=True):
-        last = workflow.runs.filter(forecast_calls__isnull=False).order_by("-created_at").first()
-        forecast += last.forecast_calls if last else 0
+    last_forecast = (Run.objects.filter(workflow=OuterRef("pk"), forecast_calls__isnull=False)
+                     .order_by("-created_at").values("forecast_calls")[:1])
+    forecasts = account.workflows.filter(enabled=True).annotate(last=Subquery(last_forecast)).values_list("last", flat=True)
+    forecast = sum(f for f in forecasts if f)  # one query, however many workflows
     return {"limit": account.api_daily_max, "total": total, "used": used, "forecast": forecast,
             "remaining": max(0, total - used), "read_at": account.api_limits_read_at}
 
@@ -166,8 +166,6 @@ def _chart(kind, title: str):
 
 def audit_rows() -> list[dict]:
     """Each generated table with its last reconciliation audit (None: never audited)."""
-    from django.db.models import OuterRef, Subquery
-
     from wizard.models import DataSchema
     from workflows.audit_models import AuditReport
 

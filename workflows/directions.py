@@ -82,7 +82,7 @@ class Directions:
         chosen = (workflow.field_directions or {}).get(schema.crm_name, {}) if workflow else {}
         return [{"field": f.crm_name, "direction": chosen.get(f.crm_name, default(f)), "default": default(f),
                  "read_only": is_read_only(f)}
-                for f in schema.fields.filter(removed_from_crm=False) if not f.is_system_column]
+                for f in schema.fields.all() if not (f.removed_from_crm or f.is_system_column)]  # .all(): prefetched in lists
 
     def of_column(self, column: str) -> str:
         return self.by_column.get(column, Direction.TWO_WAY)

@@ -178,7 +178,8 @@ class RunSerializer(serializers.ModelSerializer):
                   "budget_allowed", "pending_deletions", "deletions_confirmed_by", "activities", "rejects", "log")
 
     def get_rejects(self, run) -> int:
-        return run.rejects.count()
+        known = getattr(run, "reject_count", None)  # annotated by the API's queryset
+        return known if known is not None else run.rejects.count()
 
 
 class RejectSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from connectors.services import redact
 
 from . import budget, runs, schedules, tombstones
 from . import templates as workflow_templates
-from .listing import with_last_run
+from .listing import reject_count, with_last_run
 from .options import OptionsError
 from .models import Run, Tombstone, Workflow
 from .serializers import (FromTemplateSerializer, RejectSerializer, RunSerializer, TombstoneSerializer,
@@ -27,7 +27,7 @@ RunConflict = inline_serializer("RunConflict", {"detail": serializers.CharField(
 
 
 class WorkflowViewSet(viewsets.ModelViewSet):
-    queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema")
+    queryset = Workflow.objects.select_related("account").prefetch_related("activities__schema__fields")
     serializer_class = WorkflowSerializer
     permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
@@ -98,8 +98,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Run.objects.select_related("workflow__account", "started_by").prefetch_related(
-        "activity_runs__activity__schema")
+    queryset = Run.objects.select_related("workflow__account", "started_by", "deletions_confirmed_by").prefetch_related(
+        "activity_runs__activity__schema").annotate(reject_count=reject_count())
     serializer_class = RunSerializer
     permission_classes = [StaffModelPermissions, UsesViewableAccount]
 
