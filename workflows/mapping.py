@@ -5,6 +5,7 @@ and the checks that keep one bad value from failing a whole page."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal, InvalidOperation
@@ -56,6 +57,18 @@ class Mapper:
                 values[column] = value if mode is None or value is None else convert(f, value, mode)
         return values
 
+    def to_local_columns(self, records: list[dict]) -> dict[str, list] | None:
+        """`to_local` of every record, column by column; None when a record lacks a
+        field the others have (then each record is mapped by itself)."""
+        columns = {}
+        for crm_name, column, f, mode in self._conversions:
+            try:
+                values = [record[crm_name] for record in records]
+            except KeyError:
+                return None
+            columns[column] = values if mode is None else convert_column(f, values, mode)
+        return columns
+
     @cached_property
     def _conversions(self) -> list[tuple]:
         """(CRM name, column, field, mode) per field; mode None where a value is kept as read."""
@@ -76,6 +89,28 @@ class Mapper:
             if problem:
                 return f"{column}: {problem}"
         return None
+
+    def column_problems(self, columns: dict[str, list]) -> dict[int, str]:
+        """`check` of every row of `columns`, by row position, for the rows it refuses:
+        each column is checked whole first, and only a column that fails is checked
+        value by value to find its rows."""
+        suspects: set[int] = set()
+        for column, checker, fits in self._column_checkers:
+            values = columns.get(column)
+            if values is None or fits(values):
+                continue
+            suspects.update(i for i, value in enumerate(values) if value is not None and checker(value))
+        found = {}
+        for i in sorted(suspects):
+            problem = self.check({column: values[i] for column, values in columns.items()})
+            if problem:
+                found[i] = problem
+        return found
+
+    @cached_property
+    def _column_checkers(self) -> list[tuple]:
+        fields = self._model_fields
+        return [(column, checker, column_checker(fields[column])) for column, checker in self._checkers]
 
     @cached_property
     def _checkers(self) -> list[tuple]:
@@ -110,6 +145,17 @@ def convert(field: SchemaField, value, mode: str):
     if field.type == FieldType.MULTI_ENUM and isinstance(value, str):
         return [part for part in value.split(";") if part]
     return value
+
+
+def convert_column(field: SchemaField, values: list, mode: str) -> list:
+    """`convert` of each value; a column it would leave as it is is not copied."""
+    if mode == "default":
+        kinds = set(map(type, values))
+        dated = any(issubclass(kind, dt.datetime) for kind in kinds)
+        split = field.type == FieldType.MULTI_ENUM and any(issubclass(kind, str) for kind in kinds)
+        if not dated and not split:
+            return values
+    return [None if value is None else convert(field, value, mode) for value in values]
 
 
 # What a column of each kind takes, checked before a page is written so that one
@@ -155,6 +201,59 @@ def value_checker(field: models.Field):
             return lambda value: (None if type(value) in exact and not (type(value) is str and "\x00" in value)
                                   else check_value(field, value))
     return None
+
+
+_NONE = type(None)
+
+
+def column_checker(field: models.Field):
+    """Whether a whole column passes, true only when every value would pass the fast
+    path of `value_checker` (a False sends the column to the value-by-value check)."""
+    if isinstance(field, models.CharField):
+        limit = field.max_length
+        return lambda values: _texts_fit(values, limit)
+    if isinstance(field, models.DecimalField):
+        bound = 10 ** (field.max_digits - field.decimal_places) - 1
+        return lambda values: _numbers_fit(values, {int, float, Decimal}, -bound, bound, strict=True)
+    if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
+        low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
+        return lambda values: _numbers_fit(values, {int}, low, high, strict=False)
+    for kind, accepted, _ in EXPECTED_TYPES:
+        if isinstance(field, kind):
+            exact = {accepted} if isinstance(accepted, type) else set(accepted)
+            exact.discard(bool) if accepted is not bool else None
+            if str in exact:
+                return lambda values: _texts_fit(values, None)
+            return lambda values: set(map(type, values)) <= exact | {_NONE}
+    return lambda values: False
+
+
+def _present(values: list) -> list:
+    return [value for value in values if value is not None] if None in values else values
+
+
+def _texts_fit(values: list, limit: int | None) -> bool:
+    present = _present(values)
+    if not set(map(type, present)) <= {str}:
+        return False
+    if limit is not None and present and max(map(len, present)) > limit:
+        return False
+    return "\x00" not in "".join(present)
+
+
+def _numbers_fit(values: list, kinds: set, low, high, strict: bool) -> bool:
+    present = _present(values)
+    if not present:
+        return True
+    if not set(map(type, present)) <= kinds:
+        return False
+    try:
+        if float in kinds and not all(map(math.isfinite, present)):
+            return False
+        least, most = min(present), max(present)
+        return low < least and most < high if strict else low <= least and most <= high
+    except (ArithmeticError, ValueError, OverflowError):  # NaN, a signaling NaN, a huge integer
+        return False
 
 
 def check_value(field: models.Field, value) -> str | None:

@@ -20,6 +20,7 @@ from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
 from ..models import ActivityRun, TombstoneReason, TombstoneSide
 from . import parts
+from .new_rows import insert_new
 from ..mapping import Mapper
 from ..rejects import reject_local
 from ..enumeration_checks import EnumerationCheck, report_unknown_values
@@ -137,8 +138,13 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     counts = Counts(read=len(records))
     id_field = ctx.schema.id_field
     by_id = {r[id_field]: r for r in records if r.get(id_field)}
-    existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
+    existing = _existing_rows(ctx, list(by_id))
     now = timezone.now()
+    new_ids = [crm_id for crm_id in by_id if crm_id not in existing]
+    taken = insert_new(ctx, mapper, new_ids, [by_id[i] for i in new_ids], now) if new_ids else (0, 0)
+    if taken is not None:
+        counts.inserted, counts.rejected = taken
+        by_id = {crm_id: by_id[crm_id] for crm_id in existing}
     creates, updates, update_columns, revived = [], [], set(), []
     enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
     tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
@@ -171,13 +177,20 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
             update_columns |= set(values) | SYNC_COLUMNS | ({PROVENANCE} if tracing else set())
-    counts.inserted = len(creates)
+    counts.inserted += len(creates)
     for group in _same_keys(creates):
         bulk_sql.insert(ctx.model, group)
     columns = sorted(update_columns)
     bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
     tombstones.revived(ctx.schema, revived)
     return counts
+
+
+def _existing_rows(ctx: ActivityContext, crm_ids: list[str]) -> dict:
+    """The local rows of these CRM ids, by id; the ids are looked up first, so a page
+    of new records costs one query returning nothing."""
+    found = bulk_sql.present(ctx.model, "crm_id", crm_ids)
+    return {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=found)} if found else {}
 
 
 def _same_keys(rows: list[dict]) -> list[list[dict]]:
