@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from decimal import Decimal
+from functools import partial
 
 from django.utils import timezone
 
@@ -16,9 +18,11 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 _DELIMITERS = ("\\", "\t", "\n", "\r")
 NULL = "\\N"
 _NONE = type(None)
+_NULLS = {None: NULL}
+_NONE_TEXTS = {"None": NULL}
+_IS_VALUE = partial(operator.is_not, None)
 _BOOLEANS = {True: "t", False: "f", None: NULL}
-_NUMBERS = frozenset({int, float, Decimal, _NONE})
-_ISO_KINDS = {dt.date: dt.date.isoformat, dt.time: dt.time.isoformat}
+_STR_KINDS = frozenset({int, float, Decimal, dt.date, dt.time, _NONE})
 
 
 def copy_text(value) -> str:
@@ -48,16 +52,14 @@ def column_texts(values: list) -> list[str]:
         return _texts(values)
     if kinds <= {bool, _NONE}:
         return list(map(_BOOLEANS.__getitem__, values))
-    if kinds <= _NUMBERS:
-        return _with_nulls(values, str)
-    if kinds <= {dt.datetime, _NONE}:
-        present = _present(values)
-        if None in map(_tzinfo, present):
-            return [copy_text(value) for value in values]
-        return _with_nulls(values, dt.datetime.isoformat)
-    kinds.discard(_NONE)
-    if len(kinds) == 1 and next(iter(kinds)) in _ISO_KINDS:
-        return _with_nulls(values, _ISO_KINDS[next(iter(kinds))])
+    if kinds <= _STR_KINDS:
+        # str() of these is the text PostgreSQL reads: numbers as Python writes them,
+        # dates and times in ISO 8601 (a date-time with a space before the time).
+        texts = list(map(str, values))
+        return list(map(_NONE_TEXTS.get, texts, texts)) if None in values else texts
+    if kinds <= {dt.datetime, _NONE} and None not in map(_tzinfo, _present(values)):
+        texts = list(map(str, values))
+        return list(map(_NONE_TEXTS.get, texts, texts)) if None in values else texts
     return [copy_text(value) for value in values]
 
 
@@ -84,23 +86,14 @@ def lines(columns: list[list[str]]) -> str:
 
 
 def _texts(values: list) -> list[str]:
-    present = _present(values)
-    joined = "".join(present)
+    joined = "".join(_present(values))
     if any(mark in joined for mark in _DELIMITERS):
-        present = [value.translate(_COPY_ESCAPES) for value in present]
-    return _with_nulls(values, None, present)
-
-
-def _with_nulls(values: list, write, written: list | None = None) -> list[str]:
-    """`write` of each value (or the values `written` for the present ones), \\N for None."""
-    if None not in values:
-        return written if written is not None else list(map(write, values))
-    texts = iter(written if written is not None else map(write, _present(values)))
-    return [NULL if value is None else next(texts) for value in values]
+        values = [value if value is None else value.translate(_COPY_ESCAPES) for value in values]
+    return list(map(_NULLS.get, values, values)) if None in values else values
 
 
 def _present(values: list) -> list:
-    return [value for value in values if value is not None] if None in values else values
+    return list(filter(_IS_VALUE, values)) if None in values else values
 
 
 def _tzinfo(value: dt.datetime):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
@@ -63,7 +64,7 @@ class Mapper:
         columns = {}
         for crm_name, column, f, mode in self._conversions:
             try:
-                values = [record[crm_name] for record in records]
+                values = list(map(operator.itemgetter(crm_name), records))
             except KeyError:
                 return None
             columns[column] = values if mode is None else convert_column(f, values, mode)
@@ -229,7 +230,7 @@ def column_checker(field: models.Field):
 
 
 def _present(values: list) -> list:
-    return [value for value in values if value is not None] if None in values else values
+    return list(filter(partial(operator.is_not, None), values)) if None in values else values
 
 
 def _texts_fit(values: list, limit: int | None) -> bool:

@@ -16,7 +16,7 @@ from connectors.types import Condition, DeletedPage, DeletedRecord, Op, Page, Re
 from .client import MAX_PAGE_SIZE, DataverseClient
 from .entities import MODIFIED_ON, EntityInfo
 from .odata import FilterBuilder, select
-from .records import from_wire, read_record
+from .records import from_wire, read_records
 
 logger = logging.getLogger("crmsync.connectors.dynamics")
 # A Dataverse operation may run up to 2 minutes and modifiedon is only to the second,
@@ -135,7 +135,7 @@ class Reader:
             highest = self._watermark(rows, highest)
             url = body.get("@odata.nextLink")
             watermark = None if tracking and url else highest
-            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=watermark, cursor=url,
+            yield Page(read_records(self.entity, rows, fields), watermark=watermark, cursor=url,
                        bookmark=body.get("@odata.deltaLink"))
 
     def _watermark(self, rows: list[dict], current: datetime | None) -> datetime | None:

@@ -60,6 +60,52 @@ def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict
     return record
 
 
+def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]) -> list[dict]:
+    """`read_record` of each body, done field by field (column-wise)."""
+    columns = [_read_column(name, entity.attributes[name], _values(bodies, property_name(entity.attributes[name])))
+               for name in fields]
+    columns.append(_values(bodies, entity.primary_id))
+    names = (*fields, entity.primary_id)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _values(bodies: list[dict], key: str) -> list:
+    return [body.get(key) for body in bodies]
+
+
+# The types `from_wire` converts; the JSON value of any other is kept as sent.
+_CONVERTED = frozenset({"Money", "Decimal", "Double", "Integer", "BigInt", "DateTime", "Picklist", "State", "Status",
+                        "MultiSelectPicklistType"})
+
+
+def _read_column(name: str, attribute: dict, values: list) -> list:
+    kind = crm_type(attribute)
+    try:
+        if kind not in _CONVERTED:
+            return values
+        if kind == "DateTime" and attribute.get("Format") != "DateOnly" and set(map(type, values)) <= {str, type(None)}:
+            return _datetimes(values)
+        convert = _COLUMN_READERS.get(kind)
+        if convert is not None:
+            return [None if value is None else convert(value) for value in values]
+        return [from_wire(attribute, value) for value in values]
+    except (ValueError, TypeError, ArithmeticError, AttributeError):
+        return [_read(name, attribute, value) for value in values]
+
+
+_COLUMN_READERS = {"Money": lambda v: Decimal(str(v)), "Decimal": lambda v: Decimal(str(v)), "Double": float,
+                   "Integer": int, "BigInt": int, "Picklist": str, "State": str, "Status": str}
+
+
+def _datetimes(texts: list) -> list:
+    """ISO date-times in UTC parse as they are; others one by one."""
+    moments = [None if text is None else datetime.fromisoformat(text) for text in texts]
+    if {moment.tzinfo for moment in moments if moment is not None} <= {timezone.utc}:
+        return moments
+    return [None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+            for text in texts]
+
+
 def to_wire(attribute: dict, value: Any) -> Any:
     if value is None:
         return None

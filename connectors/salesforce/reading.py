@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import operator
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -17,7 +18,7 @@ from connectors.types import Page, TableDescription
 
 from .client import SalesforceClient
 from .options import Options
-from .types import to_python
+from .types import column_to_python, to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
 BULK_PART = 5000
@@ -32,6 +33,13 @@ def _lines(text: str) -> Iterator[str]:
         end = len(text) if end < 0 else end + 1
         yield text[start:end]
         start = end
+
+
+def _values(records: list[dict], name: str) -> list:
+    try:
+        return list(map(operator.itemgetter(name), records))
+    except KeyError:
+        return [record.get(name) for record in records]
 
 
 class Watermark:
@@ -53,6 +61,19 @@ class Reader:
     def convert(self, table: TableDescription, fields: Sequence[str], raw: dict) -> dict:
         return {name: self.value(table, name, raw.get(name)) for name in fields}
 
+    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict]) -> list[dict]:
+        """`convert` of each record, done field by field (column-wise)."""
+        if not fields:
+            return [{} for _ in raw]
+        columns = [self.column(table, name, _values(raw, name)) for name in fields]
+        return [dict(zip(fields, row)) for row in zip(*columns)]
+
+    def column(self, table: TableDescription, name: str, values: list) -> list:
+        try:
+            return column_to_python(table.field(name).type, values)
+        except (ValueError, TypeError, ArithmeticError, KeyError):
+            return [self.value(table, name, value) for value in values]
+
     @staticmethod
     def value(table: TableDescription, name: str, value):
         """The field's Python value; a value that does not parse as its type (an
@@ -67,7 +88,7 @@ class Reader:
 
     def page(self, table: TableDescription, fields: Sequence[str], raw: list[dict], watermark: Watermark,
              cursor: str | None, advance: bool = True) -> Page:
-        records = [self.convert(table, fields, record) for record in raw]
+        records = self.records(table, fields, raw)
         held = watermark.value
         watermark.see(records)
         return Page(records, watermark=watermark.value if advance else held, cursor=cursor)

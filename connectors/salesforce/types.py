@@ -82,6 +82,34 @@ def to_python(kind: FieldType, value: Any) -> Any:
     return converter(value) if converter else str(value)
 
 
+_NONE = type(None)
+_BOOLEAN_TEXTS = {"true": True, "false": False, "": None, None: None}
+
+
+def column_to_python(kind: FieldType, values: list) -> list:
+    """`to_python` of each value of one field, with a few list operations where the
+    column's values allow it; raises as `to_python` would on a value that does not
+    parse (the caller then converts that column value by value)."""
+    kinds = set(map(type, values))
+    if kind not in FROM_WIRE and kinds <= {str, _NONE}:
+        return [value or None for value in values]
+    if kind is FieldType.BOOLEAN and kinds <= {bool, str, _NONE}:
+        return [value if type(value) is bool else _BOOLEAN_TEXTS[value] for value in values]
+    if kind is FieldType.DATETIME and kinds <= {str, _NONE}:
+        return _datetimes(values)
+    if kind is FieldType.DECIMAL and kinds <= {str, _NONE}:
+        return [Decimal(value) if value else None for value in values]
+    return [to_python(kind, value) for value in values]
+
+
+def _datetimes(texts: list) -> list:
+    """ISO date-times in UTC ("Z" or "+0000") parse as they are; others one by one."""
+    moments = [datetime.fromisoformat(text) if text else None for text in texts]
+    if {moment.tzinfo for moment in moments if moment is not None} <= {timezone.utc}:
+        return moments
+    return [parse_datetime(text) if text else None for text in texts]
+
+
 def to_wire(value: Any) -> Any:
     """A Python value as Salesforce's JSON expects it."""
     if isinstance(value, Decimal):
