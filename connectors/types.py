@@ -4,6 +4,7 @@ pages of records and per-record write results. Nothing here knows Django or HTTP
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -149,6 +150,33 @@ class ReadRequest:
     # The `cursor` of the last page of an earlier read (e.g. a Dataverse delta link),
     # for connectors that resume from it rather than from `since`.
     cursor: str | None = None
+
+
+class ColumnRecords(Sequence):
+    """Records held field by field, as readers convert them: `columns` maps each
+    field to its values in record order. It reads as a sequence of dicts, each built
+    when asked for, so a consumer that works column-wise (the import) builds none."""
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return {name: values[index] for name, values in self.columns.items()}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = tuple(self.columns)
+        return (dict(zip(names, row)) for row in zip(*self.columns.values()))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (list, tuple, ColumnRecords)) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"ColumnRecords({list(self)!r})"
 
 
 @dataclass

@@ -39,19 +39,24 @@ def insert(model: type[models.Model], rows: list[dict]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _prepared(fields, rows))
 
 
-def insert_columns(model: type[models.Model], columns: dict[str, list]) -> None:
-    """Insert rows given column by column ({column: values}, all of one length)."""
-    if not columns or not next(iter(columns.values())):
+def insert_columns(model: type[models.Model], columns: dict[str, list], constants: dict | None = None) -> None:
+    """Insert rows given column by column ({column: values}, all of one length),
+    plus `constants` ({column: the value of every row})."""
+    count = len(next(iter(columns.values()))) if columns else 0
+    if not count:
         return
+    constants = constants or {}
     if connection.vendor != "postgresql":
         names = list(columns)
-        insert(model, [dict(zip(names, row)) for row in zip(*columns.values())])
+        insert(model, [{**dict(zip(names, row)), **constants} for row in zip(*columns.values())])
         return
-    fields = _columns(model, columns.keys())
+    fields = _columns(model, [*columns, *constants])
     quote = connection.ops.quote_name
     target = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    texts = [_texts(f, columns[f.attname]) if f.attname in columns else _texts(f, [constants[f.attname]]) * count
+             for f in fields]
     with connection.cursor() as cursor:
-        _copy_columns(cursor, target, fields, [columns[f.attname] for f in fields])
+        cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(lines(texts)))
 
 
 def present(model: type[models.Model], name: str, values: list) -> list:
@@ -96,6 +101,9 @@ def _copy(cursor, target: str, fields: list[models.Field], rows: list[dict]) -> 
 
 
 def _copy_columns(cursor, target: str, fields: list[models.Field], columns: list[list]) -> None:
-    texts = [json_texts(values, field.encoder) if isinstance(field, models.JSONField) else column_texts(values)
-             for field, values in zip(fields, columns)]
+    texts = [_texts(field, values) for field, values in zip(fields, columns)]
     cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(lines(texts)))
+
+
+def _texts(field: models.Field, values: list) -> list[str]:
+    return json_texts(values, field.encoder) if isinstance(field, models.JSONField) else column_texts(values)

@@ -58,8 +58,9 @@ def column_texts(values: list) -> list[str]:
         texts = list(map(str, values))
         return list(map(_NONE_TEXTS.get, texts, texts)) if None in values else texts
     if kinds <= {dt.datetime, _NONE} and None not in map(_tzinfo, _present(values)):
-        texts = list(map(str, values))
-        return list(map(_NONE_TEXTS.get, texts, texts)) if None in values else texts
+        if None not in values:
+            return list(map(dt.datetime.isoformat, values))
+        return [NULL if value is None else value.isoformat() for value in values]
     return [copy_text(value) for value in values]
 
 

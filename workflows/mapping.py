@@ -58,17 +58,23 @@ class Mapper:
                 values[column] = value if mode is None or value is None else convert(f, value, mode)
         return values
 
-    def to_local_columns(self, records: list[dict]) -> dict[str, list] | None:
-        """`to_local` of every record, column by column; None when a record lacks a
-        field the others have (then each record is mapped by itself)."""
+    def local_columns(self, crm_columns: dict[str, list]) -> dict[str, list] | None:
+        """`to_local` of every record, column by column, from the records' values by
+        CRM field; None when a field is missing (then each record is mapped by itself)."""
         columns = {}
         for crm_name, column, f, mode in self._conversions:
-            try:
-                values = list(map(operator.itemgetter(crm_name), records))
-            except KeyError:
+            values = crm_columns.get(crm_name)
+            if values is None:
                 return None
             columns[column] = values if mode is None else convert_column(f, values, mode)
         return columns
+
+    def crm_columns(self, records: list[dict]) -> dict[str, list] | None:
+        """The records' values by CRM field; None when a record lacks a field."""
+        try:
+            return {name: list(map(operator.itemgetter(name), records)) for name in self.crm_names}
+        except KeyError:
+            return None
 
     @cached_property
     def _conversions(self) -> list[tuple]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.errors import InvalidRequest
+from connectors.types import ColumnRecords
 
 from .entities import EntityInfo
 from .odata import guid, property_name
@@ -60,13 +61,12 @@ def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict
     return record
 
 
-def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]) -> list[dict]:
+def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]) -> ColumnRecords:
     """`read_record` of each body, done field by field (column-wise)."""
-    columns = [_read_column(name, entity.attributes[name], _values(bodies, property_name(entity.attributes[name])))
-               for name in fields]
-    columns.append(_values(bodies, entity.primary_id))
-    names = (*fields, entity.primary_id)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+    columns = {name: _read_column(name, entity.attributes[name], _values(bodies, property_name(entity.attributes[name])))
+               for name in fields}
+    columns[entity.primary_id] = _values(bodies, entity.primary_id)
+    return ColumnRecords(columns)
 
 
 def _values(bodies: list[dict], key: str) -> list:

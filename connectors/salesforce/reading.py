@@ -14,7 +14,7 @@ from datetime import datetime
 from simple_salesforce.bulk2 import Operation
 
 from connectors.errors import ConnectorError
-from connectors.types import Page, TableDescription
+from connectors.types import ColumnRecords, Page, TableDescription
 
 from .client import SalesforceClient
 from .options import Options
@@ -46,8 +46,10 @@ class Watermark:
     def __init__(self) -> None:
         self.value: datetime | None = None
 
-    def see(self, records: list[dict]) -> None:
-        stamps = [r["SystemModstamp"] for r in records if r.get("SystemModstamp") is not None]
+    def see(self, records) -> None:
+        stamps = (records.columns.get("SystemModstamp") or () if isinstance(records, ColumnRecords)
+                  else [r.get("SystemModstamp") for r in records])
+        stamps = [stamp for stamp in stamps if stamp is not None]
         if stamps:
             self.value = max([*stamps, *([self.value] if self.value else [])])
 
@@ -61,12 +63,11 @@ class Reader:
     def convert(self, table: TableDescription, fields: Sequence[str], raw: dict) -> dict:
         return {name: self.value(table, name, raw.get(name)) for name in fields}
 
-    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict]) -> list[dict]:
+    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict]) -> ColumnRecords | list[dict]:
         """`convert` of each record, done field by field (column-wise)."""
         if not fields:
             return [{} for _ in raw]
-        columns = [self.column(table, name, _values(raw, name)) for name in fields]
-        return [dict(zip(fields, row)) for row in zip(*columns)]
+        return ColumnRecords({name: self.column(table, name, _values(raw, name)) for name in fields})
 
     def column(self, table: TableDescription, name: str, values: list) -> list:
         try:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from wizard import provenance
 
-from connectors.types import ReadRequest
+from connectors.types import ColumnRecords, ReadRequest
 
 from .. import bulk_sql, tombstones, watermarks
 from ..prefetch import prefetched
@@ -136,15 +136,10 @@ def _population_ids(ctx: ActivityContext) -> tuple[str, ...]:
 def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Counts:
     """Upsert one page by CRM id; unchanged rows are counted, not rewritten."""
     counts = Counts(read=len(records))
-    id_field = ctx.schema.id_field
-    by_id = {r[id_field]: r for r in records if r.get(id_field)}
-    existing = _existing_rows(ctx, list(by_id))
     now = timezone.now()
-    new_ids = [crm_id for crm_id in by_id if crm_id not in existing]
-    taken = insert_new(ctx, mapper, new_ids, [by_id[i] for i in new_ids], now) if new_ids else (0, 0)
+    by_id, existing, taken = _insert_new(ctx, mapper, records, now)
     if taken is not None:
         counts.inserted, counts.rejected = taken
-        by_id = {crm_id: by_id[crm_id] for crm_id in existing}
     creates, updates, update_columns, revived = [], [], set(), []
     enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
     tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
@@ -184,6 +179,30 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
     bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
     tombstones.revived(ctx.schema, revived)
     return counts
+
+
+def _insert_new(ctx: ActivityContext, mapper: Mapper, records, now) -> tuple[dict, dict, tuple | None]:
+    """The records with no local row inserted column-wise where they allow it:
+    (the records left to take one by one, by CRM id; the local rows of the page by
+    CRM id; (inserted, rejected), or None when nothing was inserted here)."""
+    id_field = ctx.schema.id_field
+    columns = records.columns if isinstance(records, ColumnRecords) else None
+    ids = columns.get(id_field) if columns is not None else None
+    if ids is None or None in ids or "" in ids or len(set(ids)) != len(ids):
+        by_id = {r[id_field]: r for r in records if r.get(id_field)}
+        existing = _existing_rows(ctx, list(by_id))
+        new_ids = [crm_id for crm_id in by_id if crm_id not in existing]
+        fresh = [by_id[crm_id] for crm_id in new_ids]
+        taken = insert_new(ctx, mapper, new_ids, mapper.crm_columns(fresh), fresh.__getitem__, now) if fresh else (0, 0)
+        return (by_id if taken is None else {i: by_id[i] for i in existing}), existing, taken
+    existing = _existing_rows(ctx, ids)
+    fresh = [i for i, crm_id in enumerate(ids) if crm_id not in existing] if existing else range(len(ids))
+    if len(fresh) < len(ids):
+        columns = {name: [values[i] for i in fresh] for name, values in columns.items()}
+    taken = insert_new(ctx, mapper, columns[id_field], columns, lambda i: records[fresh[i]], now) if fresh else (0, 0)
+    if taken is None:
+        return {r[id_field]: r for r in records}, existing, None
+    return {crm_id: records[i] for i, crm_id in enumerate(ids) if crm_id in existing}, existing, taken
 
 
 def _existing_rows(ctx: ActivityContext, crm_ids: list[str]) -> dict:

@@ -5,6 +5,8 @@ dicts and calls per value. A first full import is almost only such records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from wizard import provenance
@@ -16,33 +18,33 @@ from ..mapping import Mapper
 from ..rejects import reject_local
 
 
-def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], records: list[dict], now) -> tuple[int, int] | None:
-    """(inserted, rejected) for records with no local row; None, having done nothing,
-    when they must be taken one by one (a record lacks a field the others have, or
-    a "prefer the CRM unless blank" field is blank in some)."""
-    columns = mapper.to_local_columns(records)
+def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns: dict[str, list] | None,
+               record: Callable[[int], dict], now) -> tuple[int, int] | None:
+    """(inserted, rejected) for records with no local row, given by CRM field
+    (`record(i)` is the i-th as a dict); None, having done nothing, when they must be
+    taken one by one (a record lacks a field the others have, or a "prefer the CRM
+    unless blank" field is blank in some)."""
+    columns = mapper.local_columns(crm_columns) if crm_columns is not None else None
     columns = ctx.directions.importable_columns(columns) if columns is not None else None
     if columns is None:
         return None
     refused = mapper.column_problems(columns)
     for i, problem in refused.items():
-        reject_local(ctx, ids[i], "LOCAL_VALUE_REJECTED", problem, records[i])
-    _report_unknown_values(ctx, ids, records, columns, refused)
+        reject_local(ctx, ids[i], "LOCAL_VALUE_REJECTED", problem, record(i))
+    _report_unknown_values(ctx, ids, record, columns, refused)
     if refused:
         kept = [i for i in range(len(ids)) if i not in refused]
         columns = {column: [values[i] for i in kept] for column, values in columns.items()}
-    count = len(ids) - len(refused)
-    sync = {"is_deleted": [False] * count, "last_synced_at": [now] * count, "local_modstamp": [now] * count}
+    sync = {"is_deleted": False, "last_synced_at": now, "local_modstamp": now}
     if getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True):
         # The same document for every row: its columns are the same.
         happened = provenance.event(provenance.CRM, now, ctx.run.pk)
-        document = provenance.fresh(columns, happened, provenance.traced_columns(ctx.schema))
-        sync[provenance.COLUMN] = [document] * count
-    bulk_sql.insert_columns(ctx.model, {**columns, **sync})
-    return count, len(refused)
+        sync[provenance.COLUMN] = provenance.fresh(columns, happened, provenance.traced_columns(ctx.schema))
+    bulk_sql.insert_columns(ctx.model, columns, sync)
+    return len(ids) - len(refused), len(refused)
 
 
-def _report_unknown_values(ctx: ActivityContext, ids: list[str], records: list[dict], columns: dict[str, list],
+def _report_unknown_values(ctx: ActivityContext, ids: list[str], record: Callable[[int], dict], columns: dict[str, list],
                            refused: dict[int, str]) -> None:
     check = EnumerationCheck.for_schema(ctx.schema.pk)
     if not check.allowed or _all_known(check, columns):
@@ -50,7 +52,7 @@ def _report_unknown_values(ctx: ActivityContext, ids: list[str], records: list[d
     for i, crm_id in enumerate(ids):
         if i not in refused:
             report_unknown_values(ctx, check, crm_id, {column: values[i] for column, values in columns.items()},
-                                  records[i])
+                                  record(i))
 
 
 def _all_known(check: EnumerationCheck, columns: dict[str, list]) -> bool:
