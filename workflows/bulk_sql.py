@@ -11,7 +11,7 @@ import io
 
 from django.db import connection, models, transaction
 
-from .copy_text import column_texts, copy_text, json_texts, lines
+from .copy_text import array_literal, column_texts, copy_text, json_texts, lines
 
 __all__ = ["copy_text", "insert", "insert_columns", "present", "update"]
 
@@ -68,7 +68,9 @@ def present(model: type[models.Model], name: str, values: list) -> list:
     quote = connection.ops.quote_name
     column = quote(model._meta.get_field(name).column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)", [list(values)])
+        # One text parameter (an array literal) parses far faster than an ARRAY[...] of thousands.
+        cursor.execute(f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s::text[])",
+                       [array_literal(values)])
         return [found for (found,) in cursor.fetchall()]
 
 

@@ -48,17 +48,18 @@ def copy_text(value) -> str:
 def column_texts(values: list) -> list[str]:
     """`copy_text` of each value, done column-wise where the kinds allow it."""
     kinds = set(map(type, values))
+    nulls = _NONE in kinds
     if kinds <= {str, _NONE}:
-        return _texts(values)
+        return _texts(values, nulls)
     if kinds <= {bool, _NONE}:
         return list(map(_BOOLEANS.__getitem__, values))
     if kinds <= _STR_KINDS:
         # str() of these is the text PostgreSQL reads: numbers as Python writes them,
         # dates and times in ISO 8601 (a date-time with a space before the time).
         texts = list(map(str, values))
-        return list(map(_NONE_TEXTS.get, texts, texts)) if None in values else texts
-    if kinds <= {dt.datetime, _NONE} and None not in map(_tzinfo, _present(values)):
-        if None not in values:
+        return list(map(_NONE_TEXTS.get, texts, texts)) if nulls else texts
+    if kinds <= {dt.datetime, _NONE} and None not in map(_tzinfo, _present(values, nulls)):
+        if not nulls:
             return list(map(dt.datetime.isoformat, values))
         return [NULL if value is None else value.isoformat() for value in values]
     return [copy_text(value) for value in values]
@@ -86,15 +87,15 @@ def lines(columns: list[list[str]]) -> str:
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
 
 
-def _texts(values: list) -> list[str]:
-    joined = "".join(_present(values))
+def _texts(values: list, nulls: bool) -> list[str]:
+    joined = "".join(_present(values, nulls))
     if any(mark in joined for mark in _DELIMITERS):
         values = [value if value is None else value.translate(_COPY_ESCAPES) for value in values]
-    return list(map(_NULLS.get, values, values)) if None in values else values
+    return list(map(_NULLS.get, values, values)) if nulls else values
 
 
-def _present(values: list) -> list:
-    return list(filter(_IS_VALUE, values)) if None in values else values
+def _present(values: list, nulls: bool) -> list:
+    return list(filter(_IS_VALUE, values)) if nulls else values
 
 
 def _tzinfo(value: dt.datetime):
@@ -104,6 +105,11 @@ def _tzinfo(value: dt.datetime):
 def _aware(value: dt.datetime) -> dt.datetime:
     # A naive value means the default time zone, as Django's DateTimeField takes it.
     return value if value.tzinfo else timezone.make_aware(value, timezone.get_default_timezone())
+
+
+def array_literal(items) -> str:
+    """A one-dimensional PostgreSQL array literal of text items (NULL for None)."""
+    return _array(items)
 
 
 def _array(items) -> str:

@@ -77,6 +77,19 @@ class Mapper:
             return None
 
     @cached_property
+    def enumeration_check(self):
+        """The multi-select enumerations, read once per run (the mapping is fixed for it)."""
+        from wizard.multi_select import EnumerationCheck
+
+        return EnumerationCheck.for_schema(self.schema.pk)
+
+    @cached_property
+    def traced_columns(self) -> frozenset:
+        from wizard import provenance
+
+        return provenance.traced_columns(self.schema)
+
+    @cached_property
     def _conversions(self) -> list[tuple]:
         """(CRM name, column, field, mode) per field; mode None where a value is kept as read."""
         plan = []
@@ -211,6 +224,7 @@ def value_checker(field: models.Field):
 
 
 _NONE = type(None)
+MAX_EXACT_DIGITS = 28  # the default decimal context's precision
 
 
 def column_checker(field: models.Field):
@@ -220,7 +234,13 @@ def column_checker(field: models.Field):
         limit = field.max_length
         return lambda values: _texts_fit(values, limit)
     if isinstance(field, models.DecimalField):
-        bound = 10 ** (field.max_digits - field.decimal_places) - 1
+        digits, places = field.max_digits, field.decimal_places
+        if digits <= MAX_EXACT_DIGITS:
+            # The largest value the column holds (999.99 in numeric(5,2)): anything up
+            # to it passes `check_value`, so no value of the column needs checking.
+            bound = Decimal(10 ** digits - 1).scaleb(-places)
+            return lambda values: _numbers_fit(values, {int, float, Decimal}, -bound, bound, strict=False)
+        bound = 10 ** (digits - places) - 1
         return lambda values: _numbers_fit(values, {int, float, Decimal}, -bound, bound, strict=True)
     if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
         low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
@@ -235,8 +255,12 @@ def column_checker(field: models.Field):
     return lambda values: False
 
 
+_IS_NONE, _IS_VALUE = partial(operator.is_, None), partial(operator.is_not, None)
+
+
 def _present(values: list) -> list:
-    return list(filter(partial(operator.is_not, None), values)) if None in values else values
+    # By identity: `None in values` would compare None with each value (slow for Decimal).
+    return list(filter(_IS_VALUE, values)) if any(map(_IS_NONE, values)) else values
 
 
 def _texts_fit(values: list, limit: int | None) -> bool:

@@ -6,6 +6,7 @@ own name. Writing does the reverse, lookups as @odata.bind references."""
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -70,7 +71,10 @@ def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]
 
 
 def _values(bodies: list[dict], key: str) -> list:
-    return [body.get(key) for body in bodies]
+    try:
+        return list(map(operator.itemgetter(key), bodies))
+    except KeyError:
+        return [body.get(key) for body in bodies]
 
 
 # The types `from_wire` converts; the JSON value of any other is kept as sent.

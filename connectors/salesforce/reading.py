@@ -10,6 +10,7 @@ import operator
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 
 from simple_salesforce.bulk2 import Operation
 
@@ -42,6 +43,17 @@ def _values(records: list[dict], name: str) -> list:
         return [record.get(name) for record in records]
 
 
+def _csv_columns(header: list[str], rows: list[list[str]]) -> dict[str, list]:
+    """CSV rows as their values by column, as csv.DictReader would read them (blank
+    lines skipped, a short row's missing cells None)."""
+    rows = [row for row in rows if row]
+    if not set(map(len, rows)) <= {len(header)}:
+        return {name: [row[i] if i < len(row) else None for row in rows] for i, name in enumerate(header)}
+    if not rows:
+        return {name: [] for name in header}
+    return {name: list(values) for name, values in zip(header, zip(*rows))}
+
+
 class Watermark:
     def __init__(self) -> None:
         self.value: datetime | None = None
@@ -63,11 +75,15 @@ class Reader:
     def convert(self, table: TableDescription, fields: Sequence[str], raw: dict) -> dict:
         return {name: self.value(table, name, raw.get(name)) for name in fields}
 
-    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict]) -> ColumnRecords | list[dict]:
-        """`convert` of each record, done field by field (column-wise)."""
+    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict] | dict[str, list]
+                ) -> ColumnRecords | list[dict]:
+        """`convert` of each record, done field by field (column-wise); `raw` holds the
+        records as sent (JSON objects), or their values by field (Bulk API CSV)."""
+        count = len(next(iter(raw.values()), ())) if isinstance(raw, dict) else len(raw)
         if not fields:
-            return [{} for _ in raw]
-        return ColumnRecords({name: self.column(table, name, _values(raw, name)) for name in fields})
+            return [{} for _ in range(count)]
+        sent = (lambda name: raw.get(name) or [None] * count) if isinstance(raw, dict) else partial(_values, raw)
+        return ColumnRecords({name: self.column(table, name, sent(name)) for name in fields})
 
     def column(self, table: TableDescription, name: str, values: list) -> list:
         try:
@@ -119,12 +135,13 @@ class Reader:
             locator = result["locator"]
             # A result page (50,000 rows) is handed on in parts, converted one part at a
             # time, so memory holds a few thousand records rather than the whole page.
-            rows = csv.DictReader(_lines(result["records"]))
+            rows = csv.reader(_lines(result["records"]))
+            header = next(rows, [])
             part = list(itertools.islice(rows, BULK_PART))
             while True:
                 following = list(itertools.islice(rows, BULK_PART))
                 last = not locator and not following
-                yield self.page(table, fields, part, watermark, locator or None, advance=last)
+                yield self.page(table, fields, _csv_columns(header, part), watermark, locator or None, advance=last)
                 if not following:
                     break
                 part = following

@@ -31,7 +31,7 @@ def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns
     refused = mapper.column_problems(columns)
     for i, problem in refused.items():
         reject_local(ctx, ids[i], "LOCAL_VALUE_REJECTED", problem, record(i))
-    _report_unknown_values(ctx, ids, record, columns, refused)
+    _report_unknown_values(ctx, mapper.enumeration_check, ids, record, columns, refused)
     if refused:
         kept = [i for i in range(len(ids)) if i not in refused]
         columns = {column: [values[i] for i in kept] for column, values in columns.items()}
@@ -39,14 +39,13 @@ def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns
     if getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True):
         # The same document for every row: its columns are the same.
         happened = provenance.event(provenance.CRM, now, ctx.run.pk)
-        sync[provenance.COLUMN] = provenance.fresh(columns, happened, provenance.traced_columns(ctx.schema))
+        sync[provenance.COLUMN] = provenance.fresh(columns, happened, mapper.traced_columns)
     bulk_sql.insert_columns(ctx.model, columns, sync)
     return len(ids) - len(refused), len(refused)
 
 
-def _report_unknown_values(ctx: ActivityContext, ids: list[str], record: Callable[[int], dict], columns: dict[str, list],
-                           refused: dict[int, str]) -> None:
-    check = EnumerationCheck.for_schema(ctx.schema.pk)
+def _report_unknown_values(ctx: ActivityContext, check: EnumerationCheck, ids: list[str], record: Callable[[int], dict],
+                           columns: dict[str, list], refused: dict[int, str]) -> None:
     if not check.allowed or _all_known(check, columns):
         return
     for i, crm_id in enumerate(ids):
