@@ -11,6 +11,7 @@ import io
 
 from django.db import connection, models, transaction
 
+from .column_values import ColumnValues
 from .copy_text import array_literal, column_texts, copy_text, json_texts, lines
 
 __all__ = ["copy_text", "insert", "insert_columns", "present", "update"]
@@ -39,16 +40,18 @@ def insert(model: type[models.Model], rows: list[dict]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _prepared(fields, rows))
 
 
-def insert_columns(model: type[models.Model], columns: dict[str, list], constants: dict | None = None) -> None:
+def insert_columns(model: type[models.Model], columns: dict[str, list | ColumnValues], constants: dict | None = None
+                   ) -> None:
     """Insert rows given column by column ({column: values}, all of one length),
     plus `constants` ({column: the value of every row})."""
-    count = len(next(iter(columns.values()))) if columns else 0
+    columns = {name: _values(column) for name, column in columns.items()}
+    count = len(next(iter(columns.values())).values) if columns else 0
     if not count:
         return
     constants = constants or {}
     if connection.vendor != "postgresql":
         names = list(columns)
-        insert(model, [{**dict(zip(names, row)), **constants} for row in zip(*columns.values())])
+        insert(model, [{**dict(zip(names, row)), **constants} for row in zip(*(c.values for c in columns.values()))])
         return
     fields = _columns(model, [*columns, *constants])
     quote = connection.ops.quote_name
@@ -107,5 +110,10 @@ def _copy_columns(cursor, target: str, fields: list[models.Field], columns: list
     cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(lines(texts)))
 
 
-def _texts(field: models.Field, values: list) -> list[str]:
-    return json_texts(values, field.encoder) if isinstance(field, models.JSONField) else column_texts(values)
+def _texts(field: models.Field, values: list | ColumnValues) -> list[str]:
+    column = _values(values)
+    return json_texts(column.values, field.encoder) if isinstance(field, models.JSONField) else column_texts(column)
+
+
+def _values(values: list | ColumnValues) -> ColumnValues:
+    return values if isinstance(values, ColumnValues) else ColumnValues(values)

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 from decimal import Decimal
-from functools import partial
 
 from django.utils import timezone
+
+from .column_values import NONE_TYPE, ColumnValues
 
 # COPY's text format: backslash escapes for the characters that delimit it.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _DELIMITERS = ("\\", "\t", "\n", "\r")
 NULL = "\\N"
-_NONE = type(None)
 _NULLS = {None: NULL}
-_NONE_TEXTS = {"None": NULL}
-_IS_VALUE = partial(operator.is_not, None)
+NONE_TYPE_TEXTS = {"None": NULL}
 _BOOLEANS = {True: "t", False: "f", None: NULL}
-_STR_KINDS = frozenset({int, float, Decimal, dt.date, dt.time, _NONE})
+_STR_KINDS = frozenset({int, float, Decimal, dt.date, dt.time, NONE_TYPE})
 
 
 def copy_text(value) -> str:
@@ -45,20 +43,21 @@ def copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def column_texts(values: list) -> list[str]:
+def column_texts(column: ColumnValues) -> list[str]:
     """`copy_text` of each value, done column-wise where the kinds allow it."""
-    kinds = set(map(type, values))
-    nulls = _NONE in kinds
-    if kinds <= {str, _NONE}:
-        return _texts(values, nulls)
-    if kinds <= {bool, _NONE}:
+    values, kinds, nulls = column.values, column.kinds, column.nulls
+    if kinds <= {str, NONE_TYPE}:
+        if any(mark in column.joined for mark in _DELIMITERS):
+            values = [value if value is None else value.translate(_COPY_ESCAPES) for value in values]
+        return list(map(_NULLS.get, values, values)) if nulls else values
+    if kinds <= {bool, NONE_TYPE}:
         return list(map(_BOOLEANS.__getitem__, values))
     if kinds <= _STR_KINDS:
         # str() of these is the text PostgreSQL reads: numbers as Python writes them,
-        # dates and times in ISO 8601 (a date-time with a space before the time).
+        # dates and times in ISO 8601.
         texts = list(map(str, values))
-        return list(map(_NONE_TEXTS.get, texts, texts)) if nulls else texts
-    if kinds <= {dt.datetime, _NONE} and None not in map(_tzinfo, _present(values, nulls)):
+        return list(map(NONE_TYPE_TEXTS.get, texts, texts)) if nulls else texts
+    if kinds <= {dt.datetime, NONE_TYPE} and None not in map(_tzinfo, column.present):
         if not nulls:
             return list(map(dt.datetime.isoformat, values))
         return [NULL if value is None else value.isoformat() for value in values]
@@ -85,17 +84,6 @@ def lines(columns: list[list[str]]) -> str:
     if not columns or not columns[0]:
         return ""
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
-
-
-def _texts(values: list, nulls: bool) -> list[str]:
-    joined = "".join(_present(values, nulls))
-    if any(mark in joined for mark in _DELIMITERS):
-        values = [value if value is None else value.translate(_COPY_ESCAPES) for value in values]
-    return list(map(_NULLS.get, values, values)) if nulls else values
-
-
-def _present(values: list, nulls: bool) -> list:
-    return list(filter(_IS_VALUE, values)) if nulls else values
 
 
 def _tzinfo(value: dt.datetime):

@@ -8,7 +8,7 @@ import datetime as dt
 import math
 import operator
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from connectors.types import FieldType
 from wizard.models import DataSchema, SchemaField
+
+from .column_values import NONE_TYPE, ColumnValues
 
 SYSTEM_CRM_COLUMNS = ("crm_id", "crm_modstamp")
 
@@ -110,7 +112,7 @@ class Mapper:
                 return f"{column}: {problem}"
         return None
 
-    def column_problems(self, columns: dict[str, list]) -> dict[int, str]:
+    def column_problems(self, columns: dict[str, ColumnValues]) -> dict[int, str]:
         """`check` of every row of `columns`, by row position, for the rows it refuses:
         each column is checked whole first, and only a column that fails is checked
         value by value to find its rows."""
@@ -119,10 +121,10 @@ class Mapper:
             values = columns.get(column)
             if values is None or fits(values):
                 continue
-            suspects.update(i for i, value in enumerate(values) if value is not None and checker(value))
+            suspects.update(i for i, value in enumerate(values.values) if value is not None and checker(value))
         found = {}
         for i in sorted(suspects):
-            problem = self.check({column: values[i] for column, values in columns.items()})
+            problem = self.check({column: values.values[i] for column, values in columns.items()})
             if problem:
                 found[i] = problem
         return found
@@ -223,60 +225,51 @@ def value_checker(field: models.Field):
     return None
 
 
-_NONE = type(None)
 MAX_EXACT_DIGITS = 28  # the default decimal context's precision
 
 
 def column_checker(field: models.Field):
-    """Whether a whole column passes, true only when every value would pass the fast
-    path of `value_checker` (a False sends the column to the value-by-value check)."""
+    """Whether a whole column (ColumnValues) passes, true only when every value would
+    pass the fast path of `value_checker` (a False sends the column to the
+    value-by-value check)."""
     if isinstance(field, models.CharField):
         limit = field.max_length
-        return lambda values: _texts_fit(values, limit)
+        return lambda column: _texts_fit(column, limit)
     if isinstance(field, models.DecimalField):
         digits, places = field.max_digits, field.decimal_places
         if digits <= MAX_EXACT_DIGITS:
             # The largest value the column holds (999.99 in numeric(5,2)): anything up
             # to it passes `check_value`, so no value of the column needs checking.
             bound = Decimal(10 ** digits - 1).scaleb(-places)
-            return lambda values: _numbers_fit(values, {int, float, Decimal}, -bound, bound, strict=False)
+            return lambda column: _numbers_fit(column, {int, float, Decimal}, -bound, bound, strict=False)
         bound = 10 ** (digits - places) - 1
-        return lambda values: _numbers_fit(values, {int, float, Decimal}, -bound, bound, strict=True)
+        return lambda column: _numbers_fit(column, {int, float, Decimal}, -bound, bound, strict=True)
     if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
         low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
-        return lambda values: _numbers_fit(values, {int}, low, high, strict=False)
+        return lambda column: _numbers_fit(column, {int}, low, high, strict=False)
     for kind, accepted, _ in EXPECTED_TYPES:
         if isinstance(field, kind):
             exact = {accepted} if isinstance(accepted, type) else set(accepted)
             exact.discard(bool) if accepted is not bool else None
             if str in exact:
-                return lambda values: _texts_fit(values, None)
-            return lambda values: set(map(type, values)) <= exact | {_NONE}
-    return lambda values: False
+                return lambda column: _texts_fit(column, None)
+            return lambda column: column.kinds <= exact | {NONE_TYPE}
+    return lambda column: False
 
 
-_IS_NONE, _IS_VALUE = partial(operator.is_, None), partial(operator.is_not, None)
-
-
-def _present(values: list) -> list:
-    # By identity: `None in values` would compare None with each value (slow for Decimal).
-    return list(filter(_IS_VALUE, values)) if any(map(_IS_NONE, values)) else values
-
-
-def _texts_fit(values: list, limit: int | None) -> bool:
-    present = _present(values)
-    if not set(map(type, present)) <= {str}:
+def _texts_fit(column: ColumnValues, limit: int | None) -> bool:
+    if not column.kinds <= {str, NONE_TYPE}:
         return False
-    if limit is not None and present and max(map(len, present)) > limit:
+    if limit is not None and column.present and max(map(len, column.present)) > limit:
         return False
-    return "\x00" not in "".join(present)
+    return "\x00" not in column.joined
 
 
-def _numbers_fit(values: list, kinds: set, low, high, strict: bool) -> bool:
-    present = _present(values)
+def _numbers_fit(column: ColumnValues, kinds: set, low, high, strict: bool) -> bool:
+    present = column.present
     if not present:
         return True
-    if not set(map(type, present)) <= kinds:
+    if not column.kinds - {NONE_TYPE} <= kinds:
         return False
     try:
         if float in kinds and not all(map(math.isfinite, present)):

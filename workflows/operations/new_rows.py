@@ -12,6 +12,7 @@ from django.conf import settings
 from wizard import provenance
 
 from .. import bulk_sql
+from ..column_values import ColumnValues
 from ..context import ActivityContext
 from ..enumeration_checks import EnumerationCheck, report_unknown_values
 from ..mapping import Mapper
@@ -28,13 +29,14 @@ def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns
     columns = ctx.directions.importable_columns(columns) if columns is not None else None
     if columns is None:
         return None
+    columns = {column: ColumnValues(values) for column, values in columns.items()}
     refused = mapper.column_problems(columns)
     for i, problem in refused.items():
         reject_local(ctx, ids[i], "LOCAL_VALUE_REJECTED", problem, record(i))
     _report_unknown_values(ctx, mapper.enumeration_check, ids, record, columns, refused)
     if refused:
         kept = [i for i in range(len(ids)) if i not in refused]
-        columns = {column: [values[i] for i in kept] for column, values in columns.items()}
+        columns = {column: [column_values.values[i] for i in kept] for column, column_values in columns.items()}
     sync = {"is_deleted": False, "last_synced_at": now, "local_modstamp": now}
     if getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True):
         # The same document for every row: its columns are the same.
@@ -45,17 +47,18 @@ def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns
 
 
 def _report_unknown_values(ctx: ActivityContext, check: EnumerationCheck, ids: list[str], record: Callable[[int], dict],
-                           columns: dict[str, list], refused: dict[int, str]) -> None:
+                           columns: dict[str, ColumnValues], refused: dict[int, str]) -> None:
     if not check.allowed or _all_known(check, columns):
         return
     for i, crm_id in enumerate(ids):
         if i not in refused:
-            report_unknown_values(ctx, check, crm_id, {column: values[i] for column, values in columns.items()},
+            report_unknown_values(ctx, check, crm_id, {column: values.values[i] for column, values in columns.items()},
                                   record(i))
 
 
-def _all_known(check: EnumerationCheck, columns: dict[str, list]) -> bool:
+def _all_known(check: EnumerationCheck, columns: dict[str, ColumnValues]) -> bool:
     for column, (_, _, known) in check.allowed.items():
-        if not {str(item) for values in columns.get(column, ()) for item in values or ()} <= known:
+        values = columns[column].values if column in columns else ()
+        if not {str(item) for items in values for item in items or ()} <= known:
             return False
     return True
