@@ -110,6 +110,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def array_literal(items) -> str:
     """A one-dimensional PostgreSQL array literal of text items (NULL for None)."""
+    if _plain_arrays([items]):
+        return '{"' + '","'.join(items) + '"}' if items else "{}"
     return _array(items)
 
 
