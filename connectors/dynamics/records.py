@@ -89,6 +89,11 @@ def _read_column(name: str, attribute: dict, values: list) -> list:
             return values
         if kind == "DateTime" and attribute.get("Format") != "DateOnly" and set(map(type, values)) <= {str, type(None)}:
             return _datetimes(values)
+        if kind in ("Picklist", "State", "Status") and set(map(type, values)) <= {int, type(None)}:
+            texts = list(map(str, values))
+            return list(map(_NO_TEXT.get, texts, texts))  # "None" only from a null: the others are numbers
+        if kind == "MultiSelectPicklistType" and set(map(type, values)) <= {str, type(None)} and _plain_lists(values):
+            return [None if value is None else value.split(",") for value in values]
         convert = _COLUMN_READERS.get(kind)
         if convert is not None:
             return [None if value is None else convert(value) for value in values]
@@ -99,6 +104,16 @@ def _read_column(name: str, attribute: dict, values: list) -> list:
 
 _COLUMN_READERS = {"Money": lambda v: Decimal(str(v)), "Decimal": lambda v: Decimal(str(v)), "Double": float,
                    "Integer": int, "BigInt": int, "Picklist": str, "State": str, "Status": str}
+
+
+_NO_TEXT = {"None": None}
+
+
+def _plain_lists(texts: list) -> bool:
+    """Comma-separated option values with no blank or padded item (a split is enough)."""
+    joined = "\n".join(text for text in texts if text is not None)
+    return not any(mark in joined for mark in (",,", ",\n", "\n,", " ", "\t", "\r")) and \
+        not joined.startswith(",") and not joined.endswith(",") and "" not in texts
 
 
 def _datetimes(texts: list) -> list:
