@@ -12,8 +12,11 @@ _IS_VALUE = partial(operator.is_not, None)
 
 
 class ColumnValues:
-    def __init__(self, values: list):
+    def __init__(self, values: list, texts: list | None = None):
         self.values = values
+        # The values' texts as PostgreSQL reads them (None for a null), when the CRM
+        # sent them so (connectors.types.ColumnRecords.texts).
+        self.texts = texts
 
     @cached_property
     def kinds(self) -> set[type]:

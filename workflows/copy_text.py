@@ -45,6 +45,8 @@ def copy_text(value) -> str:
 
 def column_texts(column: ColumnValues) -> list[str]:
     """`copy_text` of each value, done column-wise where the kinds allow it."""
+    if column.texts is not None:
+        return list(map(_NULLS.get, column.texts, column.texts))
     values, kinds, nulls = column.values, column.kinds, column.nulls
     if kinds <= {str, NONE_TYPE}:
         if any(mark in column.joined for mark in _DELIMITERS):

@@ -71,6 +71,11 @@ class Mapper:
             columns[column] = values if mode is None else convert_column(f, values, mode)
         return columns
 
+    def local_texts(self, crm_texts: dict[str, list]) -> dict[str, list]:
+        """The CRM's texts of the columns whose values are kept as read."""
+        return {column: crm_texts[crm_name] for crm_name, column, _, mode in self._conversions
+                if mode is None and crm_name in crm_texts}
+
     def crm_columns(self, records: list[dict]) -> dict[str, list] | None:
         """The records' values by CRM field; None when a record lacks a field."""
         try:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.errors import InvalidRequest
-from connectors.types import ColumnRecords
+from connectors.types import ColumnRecords, utc_moment_texts
 
 from .entities import EntityInfo
 from .odata import guid, property_name
@@ -64,10 +64,17 @@ def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict
 
 def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]) -> ColumnRecords:
     """`read_record` of each body, done field by field (column-wise)."""
-    columns = {name: _read_column(name, entity.attributes[name], _values(bodies, property_name(entity.attributes[name])))
-               for name in fields}
+    columns, texts = {}, {}
+    for name in fields:
+        attribute = entity.attributes[name]
+        values = _values(bodies, property_name(attribute))
+        columns[name] = _read_column(name, attribute, values)
+        if crm_type(attribute) == "DateTime" and attribute.get("Format") != "DateOnly":
+            moments = utc_moment_texts(values)
+            if moments is not None:
+                texts[name] = moments
     columns[entity.primary_id] = _values(bodies, entity.primary_id)
-    return ColumnRecords(columns)
+    return ColumnRecords(columns, texts)
 
 
 def _values(bodies: list[dict], key: str) -> list:

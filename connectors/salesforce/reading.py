@@ -15,7 +15,7 @@ from functools import partial
 from simple_salesforce.bulk2 import Operation
 
 from connectors.errors import ConnectorError
-from connectors.types import ColumnRecords, Page, TableDescription
+from connectors.types import ColumnRecords, FieldType, Page, TableDescription, utc_moment_texts
 
 from .client import SalesforceClient
 from .options import Options
@@ -83,7 +83,13 @@ class Reader:
         if not fields:
             return [{} for _ in range(count)]
         sent = (lambda name: raw.get(name) or [None] * count) if isinstance(raw, dict) else partial(_values, raw)
-        return ColumnRecords({name: self.column(table, name, sent(name)) for name in fields})
+        columns, texts = {}, {}
+        for name in fields:
+            values = sent(name)
+            columns[name] = self.column(table, name, values)
+            if table.field(name).type is FieldType.DATETIME and (moments := utc_moment_texts(values)) is not None:
+                texts[name] = moments
+        return ColumnRecords(columns, texts)
 
     def column(self, table: TableDescription, name: str, values: list) -> list:
         try:

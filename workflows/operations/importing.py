@@ -197,9 +197,12 @@ def _insert_new(ctx: ActivityContext, mapper: Mapper, records, now) -> tuple[dic
         return (by_id if taken is None else {i: by_id[i] for i in existing}), existing, taken
     existing = _existing_rows(ctx, ids)
     fresh = [i for i, crm_id in enumerate(ids) if crm_id not in existing] if existing else range(len(ids))
+    texts = records.texts
     if len(fresh) < len(ids):
         columns = {name: [values[i] for i in fresh] for name, values in columns.items()}
-    taken = insert_new(ctx, mapper, columns[id_field], columns, lambda i: records[fresh[i]], now) if fresh else (0, 0)
+        texts = {name: [values[i] for i in fresh] for name, values in texts.items()}
+    taken = (insert_new(ctx, mapper, columns[id_field], columns, lambda i: records[fresh[i]], now, texts)
+             if fresh else (0, 0))
     if taken is None:
         return {r[id_field]: r for r in records}, existing, None
     return {crm_id: records[i] for i, crm_id in enumerate(ids) if crm_id in existing}, existing, taken

@@ -20,16 +20,17 @@ from ..rejects import reject_local
 
 
 def insert_new(ctx: ActivityContext, mapper: Mapper, ids: list[str], crm_columns: dict[str, list] | None,
-               record: Callable[[int], dict], now) -> tuple[int, int] | None:
+               record: Callable[[int], dict], now, crm_texts: dict[str, list] | None = None) -> tuple[int, int] | None:
     """(inserted, rejected) for records with no local row, given by CRM field
-    (`record(i)` is the i-th as a dict); None, having done nothing, when they must be
-    taken one by one (a record lacks a field the others have, or a "prefer the CRM
-    unless blank" field is blank in some)."""
+    (`record(i)` is the i-th as a dict; `crm_texts` as ColumnRecords.texts); None,
+    having done nothing, when they must be taken one by one (a record lacks a field
+    the others have, or a "prefer the CRM unless blank" field is blank in some)."""
     columns = mapper.local_columns(crm_columns) if crm_columns is not None else None
     columns = ctx.directions.importable_columns(columns) if columns is not None else None
     if columns is None:
         return None
-    columns = {column: ColumnValues(values) for column, values in columns.items()}
+    texts = mapper.local_texts(crm_texts or {})
+    columns = {column: ColumnValues(values, texts.get(column)) for column, values in columns.items()}
     refused = mapper.column_problems(columns)
     for i, problem in refused.items():
         reject_local(ctx, ids[i], "LOCAL_VALUE_REJECTED", problem, record(i))
