@@ -4,6 +4,8 @@ pages of records and per-record write results. Nothing here knows Django or HTTP
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -149,6 +151,50 @@ class ReadRequest:
     # The `cursor` of the last page of an earlier read (e.g. a Dataverse delta link),
     # for connectors that resume from it rather than from `since`.
     cursor: str | None = None
+
+
+class ColumnRecords(Sequence):
+    """Records held field by field, as readers convert them: `columns` maps each
+    field to its values in record order. It reads as a sequence of dicts, each built
+    when asked for, so a consumer that works column-wise (the import) builds none."""
+
+    def __init__(self, columns: dict[str, list], texts: dict[str, list] | None = None):
+        self.columns = columns
+        # For some fields, each value's text as the CRM sent it where PostgreSQL reads
+        # that text as the same value (ISO 8601 date-times in UTC), None for a null:
+        # the import writes it as it is instead of formatting the value again.
+        self.texts = texts or {}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return {name: values[index] for name, values in self.columns.items()}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = tuple(self.columns)
+        return (dict(zip(names, row)) for row in zip(*self.columns.values()))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (list, tuple, ColumnRecords)) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"ColumnRecords({list(self)!r})"
+
+
+_UTC_MOMENT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|\+00:?00)"
+_UTC_MOMENTS = re.compile(f"(?:{_UTC_MOMENT}\n)*")
+
+
+def utc_moment_texts(texts: list) -> list | None:
+    """These date-time texts (None or "" for a null) if each is a plain ISO 8601
+    date-time in UTC, which PostgreSQL reads as the same moment as Python; else None."""
+    present = [text for text in texts if text]
+    if not all(type(text) is str for text in present) or not _UTC_MOMENTS.fullmatch("\n".join(present) + "\n"):
+        return None
+    return [text or None for text in texts]
 
 
 @dataclass

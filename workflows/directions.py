@@ -100,6 +100,19 @@ class Directions:
             kept[column] = value
         return kept
 
+    def importable_columns(self, columns: dict[str, list]) -> dict[str, list] | None:
+        """`importable` for whole columns; None when a column's blanks would be
+        dropped from some rows only (then each row is taken by itself)."""
+        kept = {}
+        for column, values in columns.items():
+            direction = self.of_column(column)
+            if direction not in IMPORTED:
+                continue
+            if direction == Direction.PREFER_CRM_UNLESS_BLANK and any(map(blank, values)):
+                return None
+            kept[column] = values
+        return kept
+
     def crm_owned(self, column: str) -> bool:
         """The CRM's value wins without asking the conflict policy."""
         return self.of_column(column) in (Direction.CRM_TO_LOCAL, Direction.PREFER_CRM_UNLESS_BLANK)

@@ -5,6 +5,8 @@ and the checks that keep one bad value from failing a whole page."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import operator
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal, InvalidOperation
@@ -14,6 +16,8 @@ from django.utils import timezone
 
 from connectors.types import FieldType
 from wizard.models import DataSchema, SchemaField
+
+from .column_values import NONE_TYPE, ColumnValues
 
 SYSTEM_CRM_COLUMNS = ("crm_id", "crm_modstamp")
 
@@ -56,6 +60,42 @@ class Mapper:
                 values[column] = value if mode is None or value is None else convert(f, value, mode)
         return values
 
+    def local_columns(self, crm_columns: dict[str, list]) -> dict[str, list] | None:
+        """`to_local` of every record, column by column, from the records' values by
+        CRM field; None when a field is missing (then each record is mapped by itself)."""
+        columns = {}
+        for crm_name, column, f, mode in self._conversions:
+            values = crm_columns.get(crm_name)
+            if values is None:
+                return None
+            columns[column] = values if mode is None else convert_column(f, values, mode)
+        return columns
+
+    def local_texts(self, crm_texts: dict[str, list]) -> dict[str, list]:
+        """The CRM's texts of the columns whose values are kept as read."""
+        return {column: crm_texts[crm_name] for crm_name, column, _, mode in self._conversions
+                if mode is None and crm_name in crm_texts}
+
+    def crm_columns(self, records: list[dict]) -> dict[str, list] | None:
+        """The records' values by CRM field; None when a record lacks a field."""
+        try:
+            return {name: list(map(operator.itemgetter(name), records)) for name in self.crm_names}
+        except KeyError:
+            return None
+
+    @cached_property
+    def enumeration_check(self):
+        """The multi-select enumerations, read once per run (the mapping is fixed for it)."""
+        from wizard.multi_select import EnumerationCheck
+
+        return EnumerationCheck.for_schema(self.schema.pk)
+
+    @cached_property
+    def traced_columns(self) -> frozenset:
+        from wizard import provenance
+
+        return provenance.traced_columns(self.schema)
+
     @cached_property
     def _conversions(self) -> list[tuple]:
         """(CRM name, column, field, mode) per field; mode None where a value is kept as read."""
@@ -76,6 +116,28 @@ class Mapper:
             if problem:
                 return f"{column}: {problem}"
         return None
+
+    def column_problems(self, columns: dict[str, ColumnValues]) -> dict[int, str]:
+        """`check` of every row of `columns`, by row position, for the rows it refuses:
+        each column is checked whole first, and only a column that fails is checked
+        value by value to find its rows."""
+        suspects: set[int] = set()
+        for column, checker, fits in self._column_checkers:
+            values = columns.get(column)
+            if values is None or fits(values):
+                continue
+            suspects.update(i for i, value in enumerate(values.values) if value is not None and checker(value))
+        found = {}
+        for i in sorted(suspects):
+            problem = self.check({column: values.values[i] for column, values in columns.items()})
+            if problem:
+                found[i] = problem
+        return found
+
+    @cached_property
+    def _column_checkers(self) -> list[tuple]:
+        fields = self._model_fields
+        return [(column, checker, column_checker(fields[column])) for column, checker in self._checkers]
 
     @cached_property
     def _checkers(self) -> list[tuple]:
@@ -110,6 +172,17 @@ def convert(field: SchemaField, value, mode: str):
     if field.type == FieldType.MULTI_ENUM and isinstance(value, str):
         return [part for part in value.split(";") if part]
     return value
+
+
+def convert_column(field: SchemaField, values: list, mode: str) -> list:
+    """`convert` of each value; a column it would leave as it is is not copied."""
+    if mode == "default":
+        kinds = set(map(type, values))
+        dated = any(issubclass(kind, dt.datetime) for kind in kinds)
+        split = field.type == FieldType.MULTI_ENUM and any(issubclass(kind, str) for kind in kinds)
+        if not dated and not split:
+            return values
+    return [None if value is None else convert(field, value, mode) for value in values]
 
 
 # What a column of each kind takes, checked before a page is written so that one
@@ -155,6 +228,61 @@ def value_checker(field: models.Field):
             return lambda value: (None if type(value) in exact and not (type(value) is str and "\x00" in value)
                                   else check_value(field, value))
     return None
+
+
+MAX_EXACT_DIGITS = 28  # the default decimal context's precision
+
+
+def column_checker(field: models.Field):
+    """Whether a whole column (ColumnValues) passes, true only when every value would
+    pass the fast path of `value_checker` (a False sends the column to the
+    value-by-value check)."""
+    if isinstance(field, models.CharField):
+        limit = field.max_length
+        return lambda column: _texts_fit(column, limit)
+    if isinstance(field, models.DecimalField):
+        digits, places = field.max_digits, field.decimal_places
+        if digits <= MAX_EXACT_DIGITS:
+            # The largest value the column holds (999.99 in numeric(5,2)): anything up
+            # to it passes `check_value`, so no value of the column needs checking.
+            bound = Decimal(10 ** digits - 1).scaleb(-places)
+            return lambda column: _numbers_fit(column, {int, float, Decimal}, -bound, bound, strict=False)
+        bound = 10 ** (digits - places) - 1
+        return lambda column: _numbers_fit(column, {int, float, Decimal}, -bound, bound, strict=True)
+    if isinstance(field, (models.IntegerField, models.BigIntegerField)) and not isinstance(field, models.AutoField):
+        low, high = (-2**31, 2**31 - 1) if type(field) is models.IntegerField else (-2**63, 2**63 - 1)
+        return lambda column: _numbers_fit(column, {int}, low, high, strict=False)
+    for kind, accepted, _ in EXPECTED_TYPES:
+        if isinstance(field, kind):
+            exact = {accepted} if isinstance(accepted, type) else set(accepted)
+            exact.discard(bool) if accepted is not bool else None
+            if str in exact:
+                return lambda column: _texts_fit(column, None)
+            return lambda column: column.kinds <= exact | {NONE_TYPE}
+    return lambda column: False
+
+
+def _texts_fit(column: ColumnValues, limit: int | None) -> bool:
+    if not column.kinds <= {str, NONE_TYPE}:
+        return False
+    if limit is not None and column.present and max(map(len, column.present)) > limit:
+        return False
+    return "\x00" not in column.joined
+
+
+def _numbers_fit(column: ColumnValues, kinds: set, low, high, strict: bool) -> bool:
+    present = column.present
+    if not present:
+        return True
+    if not column.kinds - {NONE_TYPE} <= kinds:
+        return False
+    try:
+        if float in kinds and not all(map(math.isfinite, present)):
+            return False
+        least, most = min(present), max(present)
+        return low < least and most < high if strict else low <= least and most <= high
+    except (ArithmeticError, ValueError, OverflowError):  # NaN, a signaling NaN, a huge integer
+        return False
 
 
 def check_value(field: models.Field, value) -> str | None:

@@ -16,7 +16,7 @@ from connectors.types import Condition, DeletedPage, DeletedRecord, Op, Page, Re
 from .client import MAX_PAGE_SIZE, DataverseClient
 from .entities import MODIFIED_ON, EntityInfo
 from .odata import FilterBuilder, select
-from .records import from_wire, read_record
+from .records import from_wire, read_records
 
 logger = logging.getLogger("crmsync.connectors.dynamics")
 # A Dataverse operation may run up to 2 minutes and modifiedon is only to the second,
@@ -132,16 +132,19 @@ class Reader:
         while url:
             body = self.client.get_json(url, headers={"Prefer": prefer})
             rows = [row for row in body.get("value", ()) if DELETED_CONTEXT not in row.get("@odata.context", "")]
-            highest = self._watermark(rows, highest)
+            records = read_records(self.entity, rows, fields)
+            highest = self._watermark(rows, highest, records.columns.get(MODIFIED_ON))
             url = body.get("@odata.nextLink")
             watermark = None if tracking and url else highest
-            yield Page([read_record(self.entity, row, fields) for row in rows], watermark=watermark, cursor=url,
-                       bookmark=body.get("@odata.deltaLink"))
+            yield Page(records, watermark=watermark, cursor=url, bookmark=body.get("@odata.deltaLink"))
 
-    def _watermark(self, rows: list[dict], current: datetime | None) -> datetime | None:
+    def _watermark(self, rows: list[dict], current: datetime | None, read: list | None = None) -> datetime | None:
+        """The highest modifiedon so far; `read` is the page's modifiedon values when
+        they were read with its records already."""
         if not self.entity.has_modified_on:
             return current
-        stamps = [from_wire(self.entity.attributes[MODIFIED_ON], row.get(MODIFIED_ON)) for row in rows]
+        stamps = read if read is not None else [from_wire(self.entity.attributes[MODIFIED_ON], row.get(MODIFIED_ON))
+                                                for row in rows]
         return max([stamp for stamp in stamps if stamp] + ([current] if current else []), default=None)
 
     def list_ids(self) -> Iterator[list[str]]:

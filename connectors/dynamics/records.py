@@ -6,11 +6,13 @@ own name. Writing does the reverse, lookups as @odata.bind references."""
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from connectors.errors import InvalidRequest
+from connectors.types import ColumnRecords, utc_moment_texts
 
 from .entities import EntityInfo
 from .odata import guid, property_name
@@ -58,6 +60,76 @@ def read_record(entity: EntityInfo, body: dict, fields: tuple[str, ...]) -> dict
               for name in fields}
     record[entity.primary_id] = body.get(entity.primary_id)
     return record
+
+
+def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]) -> ColumnRecords:
+    """`read_record` of each body, done field by field (column-wise)."""
+    columns, texts = {}, {}
+    for name in fields:
+        attribute = entity.attributes[name]
+        values = _values(bodies, property_name(attribute))
+        columns[name] = _read_column(name, attribute, values)
+        if crm_type(attribute) == "DateTime" and attribute.get("Format") != "DateOnly":
+            moments = utc_moment_texts(values)
+            if moments is not None:
+                texts[name] = moments
+    columns[entity.primary_id] = _values(bodies, entity.primary_id)
+    return ColumnRecords(columns, texts)
+
+
+def _values(bodies: list[dict], key: str) -> list:
+    try:
+        return list(map(operator.itemgetter(key), bodies))
+    except KeyError:
+        return [body.get(key) for body in bodies]
+
+
+# The types `from_wire` converts; the JSON value of any other is kept as sent.
+_CONVERTED = frozenset({"Money", "Decimal", "Double", "Integer", "BigInt", "DateTime", "Picklist", "State", "Status",
+                        "MultiSelectPicklistType"})
+
+
+def _read_column(name: str, attribute: dict, values: list) -> list:
+    kind = crm_type(attribute)
+    try:
+        if kind not in _CONVERTED:
+            return values
+        if kind == "DateTime" and attribute.get("Format") != "DateOnly" and set(map(type, values)) <= {str, type(None)}:
+            return _datetimes(values)
+        if kind in ("Picklist", "State", "Status") and set(map(type, values)) <= {int, type(None)}:
+            texts = list(map(str, values))
+            return list(map(_NO_TEXT.get, texts, texts))  # "None" only from a null: the others are numbers
+        if kind == "MultiSelectPicklistType" and set(map(type, values)) <= {str, type(None)} and _plain_lists(values):
+            return [None if value is None else value.split(",") for value in values]
+        convert = _COLUMN_READERS.get(kind)
+        if convert is not None:
+            return [None if value is None else convert(value) for value in values]
+        return [from_wire(attribute, value) for value in values]
+    except (ValueError, TypeError, ArithmeticError, AttributeError):
+        return [_read(name, attribute, value) for value in values]
+
+
+_COLUMN_READERS = {"Money": lambda v: Decimal(str(v)), "Decimal": lambda v: Decimal(str(v)), "Double": float,
+                   "Integer": int, "BigInt": int, "Picklist": str, "State": str, "Status": str}
+
+
+_NO_TEXT = {"None": None}
+
+
+def _plain_lists(texts: list) -> bool:
+    """Comma-separated option values with no blank or padded item (a split is enough)."""
+    joined = "\n".join(text for text in texts if text is not None)
+    return not any(mark in joined for mark in (",,", ",\n", "\n,", " ", "\t", "\r")) and \
+        not joined.startswith(",") and not joined.endswith(",") and "" not in texts
+
+
+def _datetimes(texts: list) -> list:
+    """ISO date-times in UTC parse as they are; others one by one."""
+    moments = [None if text is None else datetime.fromisoformat(text) for text in texts]
+    if {moment.tzinfo for moment in moments if moment is not None} <= {timezone.utc}:
+        return moments
+    return [None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+            for text in texts]
 
 
 def to_wire(attribute: dict, value: Any) -> Any:

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import csv
 import itertools
+import operator
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 
 from simple_salesforce.bulk2 import Operation
 
 from connectors.errors import ConnectorError
-from connectors.types import Page, TableDescription
+from connectors.types import ColumnRecords, FieldType, Page, TableDescription, utc_moment_texts
 
 from .client import SalesforceClient
 from .options import Options
-from .types import to_python
+from .types import column_to_python, to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
 BULK_PART = 5000
@@ -34,12 +36,32 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
+def _values(records: list[dict], name: str) -> list:
+    try:
+        return list(map(operator.itemgetter(name), records))
+    except KeyError:
+        return [record.get(name) for record in records]
+
+
+def _csv_columns(header: list[str], rows: list[list[str]]) -> dict[str, list]:
+    """CSV rows as their values by column, as csv.DictReader would read them (blank
+    lines skipped, a short row's missing cells None)."""
+    rows = [row for row in rows if row]
+    if not set(map(len, rows)) <= {len(header)}:
+        return {name: [row[i] if i < len(row) else None for row in rows] for i, name in enumerate(header)}
+    if not rows:
+        return {name: [] for name in header}
+    return {name: list(values) for name, values in zip(header, zip(*rows))}
+
+
 class Watermark:
     def __init__(self) -> None:
         self.value: datetime | None = None
 
-    def see(self, records: list[dict]) -> None:
-        stamps = [r["SystemModstamp"] for r in records if r.get("SystemModstamp") is not None]
+    def see(self, records) -> None:
+        stamps = (records.columns.get("SystemModstamp") or () if isinstance(records, ColumnRecords)
+                  else [r.get("SystemModstamp") for r in records])
+        stamps = [stamp for stamp in stamps if stamp is not None]
         if stamps:
             self.value = max([*stamps, *([self.value] if self.value else [])])
 
@@ -52,6 +74,28 @@ class Reader:
 
     def convert(self, table: TableDescription, fields: Sequence[str], raw: dict) -> dict:
         return {name: self.value(table, name, raw.get(name)) for name in fields}
+
+    def records(self, table: TableDescription, fields: Sequence[str], raw: list[dict] | dict[str, list]
+                ) -> ColumnRecords | list[dict]:
+        """`convert` of each record, done field by field (column-wise); `raw` holds the
+        records as sent (JSON objects), or their values by field (Bulk API CSV)."""
+        count = len(next(iter(raw.values()), ())) if isinstance(raw, dict) else len(raw)
+        if not fields:
+            return [{} for _ in range(count)]
+        sent = (lambda name: raw.get(name) or [None] * count) if isinstance(raw, dict) else partial(_values, raw)
+        columns, texts = {}, {}
+        for name in fields:
+            values = sent(name)
+            columns[name] = self.column(table, name, values)
+            if table.field(name).type is FieldType.DATETIME and (moments := utc_moment_texts(values)) is not None:
+                texts[name] = moments
+        return ColumnRecords(columns, texts)
+
+    def column(self, table: TableDescription, name: str, values: list) -> list:
+        try:
+            return column_to_python(table.field(name).type, values)
+        except (ValueError, TypeError, ArithmeticError, KeyError):
+            return [self.value(table, name, value) for value in values]
 
     @staticmethod
     def value(table: TableDescription, name: str, value):
@@ -67,7 +111,7 @@ class Reader:
 
     def page(self, table: TableDescription, fields: Sequence[str], raw: list[dict], watermark: Watermark,
              cursor: str | None, advance: bool = True) -> Page:
-        records = [self.convert(table, fields, record) for record in raw]
+        records = self.records(table, fields, raw)
         held = watermark.value
         watermark.see(records)
         return Page(records, watermark=watermark.value if advance else held, cursor=cursor)
@@ -97,12 +141,13 @@ class Reader:
             locator = result["locator"]
             # A result page (50,000 rows) is handed on in parts, converted one part at a
             # time, so memory holds a few thousand records rather than the whole page.
-            rows = csv.DictReader(_lines(result["records"]))
+            rows = csv.reader(_lines(result["records"]))
+            header = next(rows, [])
             part = list(itertools.islice(rows, BULK_PART))
             while True:
                 following = list(itertools.islice(rows, BULK_PART))
                 last = not locator and not following
-                yield self.page(table, fields, part, watermark, locator or None, advance=last)
+                yield self.page(table, fields, _csv_columns(header, part), watermark, locator or None, advance=last)
                 if not following:
                     break
                 part = following

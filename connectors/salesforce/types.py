@@ -82,6 +82,46 @@ def to_python(kind: FieldType, value: Any) -> Any:
     return converter(value) if converter else str(value)
 
 
+_NONE = type(None)
+_BOOLEAN_TEXTS = {"true": True, "false": False, "": None, None: None}
+_EMPTY_TEXTS = {"": None}
+
+
+def column_to_python(kind: FieldType, values: list) -> list:
+    """`to_python` of each value of one field, with a few list operations where the
+    column's values allow it; raises as `to_python` would on a value that does not
+    parse (the caller then converts that column value by value)."""
+    kinds = set(map(type, values))
+    if kind not in FROM_WIRE and kinds <= {str, _NONE}:
+        return list(map(_EMPTY_TEXTS.get, values, values))
+    if kind is FieldType.BOOLEAN and kinds <= {bool, str, _NONE}:
+        return [value if type(value) is bool else _BOOLEAN_TEXTS[value] for value in values]
+    if kind is FieldType.DATETIME and kinds <= {str, _NONE}:
+        return _datetimes(values)
+    if kind is FieldType.DECIMAL and kinds <= {str, _NONE}:
+        return [Decimal(value) if value else None for value in values]
+    if kind in (FieldType.INTEGER, FieldType.BIGINT) and kinds <= {str, _NONE}:
+        return [int(value) if value else None for value in values]  # "12.0" raises: then one by one
+    if kind is FieldType.MULTI_ENUM and kinds <= {str, _NONE} and _plain_lists(values):
+        return [value.split(";") if value else None for value in values]
+    return [to_python(kind, value) for value in values]
+
+
+def _plain_lists(texts: list) -> bool:
+    """No empty item in any of these ";"-separated lists (so a split needs no filter)."""
+    joined = "\n".join(text for text in texts if text)
+    return ";;" not in joined and not any(mark in joined for mark in (";\n", "\n;")) and \
+        not joined.startswith(";") and not joined.endswith(";")
+
+
+def _datetimes(texts: list) -> list:
+    """ISO date-times in UTC ("Z" or "+0000") parse as they are; others one by one."""
+    moments = [datetime.fromisoformat(text) if text else None for text in texts]
+    if {moment.tzinfo for moment in moments if moment is not None} <= {timezone.utc}:
+        return moments
+    return [parse_datetime(text) if text else None for text in texts]
+
+
 def to_wire(value: Any) -> Any:
     """A Python value as Salesforce's JSON expects it."""
     if isinstance(value, Decimal):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from wizard import provenance
 
-from connectors.types import ReadRequest
+from connectors.types import ColumnRecords, ReadRequest
 
 from .. import bulk_sql, tombstones, watermarks
 from ..prefetch import prefetched
@@ -20,6 +20,7 @@ from ..conflicts import LOCAL, changed_locally, winner
 from ..context import ActivityContext, Counts
 from ..models import ActivityRun, TombstoneReason, TombstoneSide
 from . import parts
+from .new_rows import insert_new
 from ..mapping import Mapper
 from ..rejects import reject_local
 from ..enumeration_checks import EnumerationCheck, report_unknown_values
@@ -135,10 +136,10 @@ def _population_ids(ctx: ActivityContext) -> tuple[str, ...]:
 def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Counts:
     """Upsert one page by CRM id; unchanged rows are counted, not rewritten."""
     counts = Counts(read=len(records))
-    id_field = ctx.schema.id_field
-    by_id = {r[id_field]: r for r in records if r.get(id_field)}
-    existing = {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=list(by_id))}
     now = timezone.now()
+    by_id, existing, taken = _insert_new(ctx, mapper, records, now)
+    if taken is not None:
+        counts.inserted, counts.rejected = taken
     creates, updates, update_columns, revived = [], [], set(), []
     enumerations = EnumerationCheck.for_schema(ctx.schema.pk)
     tracing = getattr(settings, "CRMSYNC_FIELD_PROVENANCE", True)
@@ -171,13 +172,47 @@ def apply_page(ctx: ActivityContext, mapper: Mapper, records: list[dict]) -> Cou
         if outcome in ("updated", "conflict", "restamped"):
             updates.append(row)
             update_columns |= set(values) | SYNC_COLUMNS | ({PROVENANCE} if tracing else set())
-    counts.inserted = len(creates)
+    counts.inserted += len(creates)
     for group in _same_keys(creates):
         bulk_sql.insert(ctx.model, group)
     columns = sorted(update_columns)
     bulk_sql.update(ctx.model, [{c: getattr(row, c) for c in ["id", *columns]} for row in updates], columns)
     tombstones.revived(ctx.schema, revived)
     return counts
+
+
+def _insert_new(ctx: ActivityContext, mapper: Mapper, records, now) -> tuple[dict, dict, tuple | None]:
+    """The records with no local row inserted column-wise where they allow it:
+    (the records left to take one by one, by CRM id; the local rows of the page by
+    CRM id; (inserted, rejected), or None when nothing was inserted here)."""
+    id_field = ctx.schema.id_field
+    columns = records.columns if isinstance(records, ColumnRecords) else None
+    ids = columns.get(id_field) if columns is not None else None
+    if ids is None or None in ids or "" in ids or len(set(ids)) != len(ids):
+        by_id = {r[id_field]: r for r in records if r.get(id_field)}
+        existing = _existing_rows(ctx, list(by_id))
+        new_ids = [crm_id for crm_id in by_id if crm_id not in existing]
+        fresh = [by_id[crm_id] for crm_id in new_ids]
+        taken = insert_new(ctx, mapper, new_ids, mapper.crm_columns(fresh), fresh.__getitem__, now) if fresh else (0, 0)
+        return (by_id if taken is None else {i: by_id[i] for i in existing}), existing, taken
+    existing = _existing_rows(ctx, ids)
+    fresh = [i for i, crm_id in enumerate(ids) if crm_id not in existing] if existing else range(len(ids))
+    texts = records.texts
+    if len(fresh) < len(ids):
+        columns = {name: [values[i] for i in fresh] for name, values in columns.items()}
+        texts = {name: [values[i] for i in fresh] for name, values in texts.items()}
+    taken = (insert_new(ctx, mapper, columns[id_field], columns, lambda i: records[fresh[i]], now, texts)
+             if fresh else (0, 0))
+    if taken is None:
+        return {r[id_field]: r for r in records}, existing, None
+    return {crm_id: records[i] for i, crm_id in enumerate(ids) if crm_id in existing}, existing, taken
+
+
+def _existing_rows(ctx: ActivityContext, crm_ids: list[str]) -> dict:
+    """The local rows of these CRM ids, by id; the ids are looked up first, so a page
+    of new records costs one query returning nothing."""
+    found = bulk_sql.present(ctx.model, "crm_id", crm_ids)
+    return {row.crm_id: row for row in ctx.model.objects.filter(crm_id__in=found)} if found else {}
 
 
 def _same_keys(rows: list[dict]) -> list[list[dict]]:
