@@ -66,18 +66,19 @@ class Reader:
             return value
 
     def page(self, table: TableDescription, fields: Sequence[str], raw: list[dict], watermark: Watermark,
-             cursor: str | None, advance: bool = True) -> Page:
+             cursor: str | None, advance: bool = True, total: int | None = None) -> Page:
         records = [self.convert(table, fields, record) for record in raw]
         held = watermark.value
         watermark.see(records)
-        return Page(records, watermark=watermark.value if advance else held, cursor=cursor)
+        return Page(records, watermark=watermark.value if advance else held, cursor=cursor, total=total)
 
     # --- REST --------------------------------------------------------------------
     def pages(self, table: TableDescription, fields: Sequence[str], soql: str, bulk_soql: str | None,
               include_deleted: bool = False) -> Iterator[Page]:
         watermark = Watermark()
         result = self.client.query(soql, self.options.page_size, include_deleted)
-        yield self.page(table, fields, result["records"], watermark, result.get("nextRecordsUrl"))
+        yield self.page(table, fields, result["records"], watermark, result.get("nextRecordsUrl"),
+                        total=result["totalSize"])
         if not result["done"] and bulk_soql and result["totalSize"] > self.options.bulk_read_threshold:
             yield from self.bulk_pages(table, fields, bulk_soql, watermark)
             return
