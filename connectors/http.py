@@ -6,6 +6,7 @@ a person understands."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 import ssl
 import tempfile
 from pathlib import Path
@@ -81,6 +82,9 @@ def size_limit(max_bytes: int):
         if declared.isdigit() and int(declared) > max_bytes:
             response.close()
             raise too_large(response, max_bytes)
+        if kwargs.get("stream"):  # read by its caller, through streamed_chunks
+            response.max_bytes = max_bytes
+            return response
         body = bytearray()
         for chunk in response.iter_content(CHUNK_BYTES):  # decoded, transport errors as requests' own
             body += chunk
@@ -92,6 +96,18 @@ def size_limit(max_bytes: int):
         return response
 
     return check
+
+
+def streamed_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body of a response requested with stream=True, decompressed, chunk by
+    chunk, refused past the session's size limit like any other answer."""
+    max_bytes, read = getattr(response, "max_bytes", None), 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        read += len(chunk)
+        if max_bytes is not None and read > max_bytes:
+            response.close()
+            raise too_large(response, max_bytes)
+        yield chunk
 
 
 def too_large(response: requests.Response, max_bytes: int) -> ResponseTooLarge:

@@ -12,26 +12,15 @@ from datetime import datetime
 
 from simple_salesforce.bulk2 import Operation
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, TransientError
 from connectors.types import Page, TableDescription
 
-from .client import SalesforceClient
+from .client import BulkResultPage, SalesforceClient
 from .options import Options
 from .types import to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
 BULK_PART = 5000
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text`, ends kept (csv joins quoted line breaks), without the
-    copy of the whole page an io.StringIO would make."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end + 1
-        yield text[start:end]
-        start = end
 
 
 class Watermark:
@@ -94,21 +83,38 @@ class Reader:
         self.wait_for(table.name, job["id"])
         locator = ""
         while True:
-            result = self.client.bulk_call(table.name, "get_query_results", job["id"], locator, self.options.bulk_page_size)
-            locator = result["locator"]
-            # A result page (50,000 rows) is handed on in parts, converted one part at a
-            # time, so memory holds a few thousand records rather than the whole page.
-            rows = csv.DictReader(_lines(result["records"]))
+            page = self.client.bulk_results(job["id"], locator, self.options.bulk_page_size)
+            # A result page (50,000 rows) is read from the wire as it arrives and handed
+            # on in parts, so memory holds a few thousand records, never the whole page.
+            rows = self.result_rows(job["id"], locator, page)
             part = list(itertools.islice(rows, BULK_PART))
             while True:
                 following = list(itertools.islice(rows, BULK_PART))
-                last = not locator and not following
-                yield self.page(table, fields, part, watermark, locator or None, advance=last)
+                last = not page.locator and not following
+                yield self.page(table, fields, part, watermark, page.locator or None, advance=last)
                 if not following:
                     break
                 part = following
+            locator = page.locator
             if not locator:
                 return
+
+    def result_rows(self, job_id: str, locator: str, page: BulkResultPage) -> Iterator[dict]:
+        """The page's rows; a stream broken midway is opened again (the same locator
+        gives the same rows) and read on past the rows already handed on."""
+        handed, opened = 0, 1
+        while True:
+            try:
+                for index, row in enumerate(csv.DictReader(page.lines)):
+                    if index >= handed:
+                        handed += 1
+                        yield row
+                return
+            except TransientError:
+                if opened >= self.client.policy.attempts:
+                    raise
+                opened += 1
+                page = self.client.bulk_results(job_id, locator, self.options.bulk_page_size)
 
     def wait_for(self, table: str, job_id: str) -> None:
         while True:
