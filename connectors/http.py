@@ -135,6 +135,8 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
         reason = _innermost(exc)
         if isinstance(reason, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted: " + _verify_message(exc)
+        if closed_midway(exc):
+            return "connection lost: the server closed the connection"
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "host unreachable: connection timed out"
@@ -152,6 +154,14 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
     if isinstance(exc, TransientError):
         return exc.message
     return exc.__class__.__name__
+
+
+def closed_midway(exc: BaseException) -> bool:
+    """A TLS connection the server closed without a TLS goodbye (a dropped kept-alive
+    connection): a lost connection, not a failed handshake."""
+    reason = _innermost(exc)
+    return (isinstance(reason, ssl.SSLEOFError | ssl.SSLZeroReturnError)
+            or "EOF occurred in violation of protocol" in str(exc) or "UNEXPECTED_EOF_WHILE_READING" in str(exc))
 
 
 def _innermost(exc: BaseException) -> BaseException:
