@@ -60,9 +60,12 @@ def _find(rows, crm, scenario, n=None):
 def _targets(rows: list[dict], plan: Plan) -> None:
     for row in rows:
         checks = []
-        if row["min_api_calls"]:
-            checks.append(("calls ≤ min+3", row["api_calls"] <= row["min_api_calls"] + EXTRA_CALLS_ALLOWED))
         crm, scenario = row["crm"], row["scenario"]
+        if row["min_api_calls"] and scenario == "scaleout-2":
+            # Each worker process that takes a task of the run signs in and describes once.
+            checks.append(("calls ≤ min+3 per worker", row["api_calls"] <= row["min_api_calls"] + 2 * EXTRA_CALLS_ALLOWED))
+        elif row["min_api_calls"]:
+            checks.append(("calls ≤ min+3", row["api_calls"] <= row["min_api_calls"] + EXTRA_CALLS_ALLOWED))
         if scenario == "import" and row["ratio"] is not None:
             checks.append(("≤1.25× floor", row["ratio"] <= 1.25))
         if scenario == "import" and row["n"] == plan.large:
