@@ -160,11 +160,16 @@ class Connector(abc.ABC):
         """Calls made by this instance and the CRM's own usage figures if known."""
 
     # --- forecasting (the API budget governor) ------------------------------------
-    # Calls a fresh connector makes before its first read, write or delete (sign-in,
-    # table description), by kind: "read", "write", "delete", "deleted".
-    session_calls: ClassVar[dict[str, int]] = {"read": 0, "write": 0, "delete": 0, "deleted": 0}
     read_page_size: ClassVar[int] = 1000
     write_batch_size: ClassVar[int] = 200
+
+    def open_session(self, tables: Sequence[str], writing: Sequence[str] = ()) -> None:
+        """Sign in and read what a run's activities need before their first call:
+        the tables' descriptions (batched where the CRM allows), and what writing to
+        `writing` needs besides. The forecast calls it on the connector the run then
+        uses, so that these calls are made once per run."""
+        if tables:
+            self.describe_tables(list(dict.fromkeys(tables)))
 
     def daily_allocation(self) -> DailyAllocation | None:
         """The CRM's daily API allocation and what remains, if the CRM reports it."""

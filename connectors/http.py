@@ -6,6 +6,7 @@ a person understands."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 import ssl
 import tempfile
 from pathlib import Path
@@ -81,6 +82,9 @@ def size_limit(max_bytes: int):
         if declared.isdigit() and int(declared) > max_bytes:
             response.close()
             raise too_large(response, max_bytes)
+        if kwargs.get("stream"):  # read by its caller, through streamed_chunks
+            response.max_bytes = max_bytes
+            return response
         body = bytearray()
         for chunk in response.iter_content(CHUNK_BYTES):  # decoded, transport errors as requests' own
             body += chunk
@@ -92,6 +96,18 @@ def size_limit(max_bytes: int):
         return response
 
     return check
+
+
+def streamed_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body of a response requested with stream=True, decompressed, chunk by
+    chunk, refused past the session's size limit like any other answer."""
+    max_bytes, read = getattr(response, "max_bytes", None), 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        read += len(chunk)
+        if max_bytes is not None and read > max_bytes:
+            response.close()
+            raise too_large(response, max_bytes)
+        yield chunk
 
 
 def too_large(response: requests.Response, max_bytes: int) -> ResponseTooLarge:
@@ -119,7 +135,7 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
         reason = _innermost(exc)
         if isinstance(reason, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return "TLS certificate not trusted: " + _verify_message(exc)
-        if connection_dropped(exc):
+        if closed_midway(exc):
             return "connection lost: the server closed the connection"
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -140,13 +156,12 @@ def describe_request_error(exc: BaseException, timeout: float | None = None) -> 
     return exc.__class__.__name__
 
 
-def connection_dropped(exc: BaseException) -> bool:
-    """A TLS error that is only a connection closed under an established session (the
-    server or a proxy went away mid-answer): as transient as any dropped connection,
-    unlike a certificate or protocol refusal."""
-    text = str(exc)
-    return (isinstance(_innermost(exc), ssl.SSLEOFError | ssl.SSLZeroReturnError)
-            or "UNEXPECTED_EOF" in text or "EOF occurred in violation of protocol" in text)
+def closed_midway(exc: BaseException) -> bool:
+    """A TLS connection the server closed without a TLS goodbye (a dropped kept-alive
+    connection): a lost connection, not a failed handshake."""
+    reason = _innermost(exc)
+    return (isinstance(reason, ssl.SSLEOFError | ssl.SSLZeroReturnError)
+            or "EOF occurred in violation of protocol" in str(exc) or "UNEXPECTED_EOF_WHILE_READING" in str(exc))
 
 
 def _innermost(exc: BaseException) -> BaseException:

@@ -210,6 +210,8 @@ class Page:
     # A token a later read resumes from (a Dataverse delta link), set on the page
     # after which it is safe to store; later runs pass it back as ReadRequest.cursor.
     bookmark: str | None = None
+    # The records the whole read holds, where the CRM tells it with the first page.
+    total: int | None = None
 
 
 @dataclass(frozen=True)

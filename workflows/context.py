@@ -3,6 +3,7 @@ options, and ways to count, log, heartbeat and notice a cancellation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from connectors.base import Connector
-from connectors.types import RecordResult, WriteMode
+from connectors.types import Page, RecordResult, WriteMode
 from wizard.models import DataSchema
 
 from .directions import Directions
@@ -137,9 +138,37 @@ class ActivityContext:
         if allowed is not None and self.ledger is None and self._calls_before + self.calls > allowed:
             from .budget import BudgetExhausted
 
-            raise BudgetExhausted(f"stopped: API budget: the run has spent {self._calls_before + self.calls} API "
-                                  f"call(s), past the {allowed} its budget allowed (forecast "
-                                  f"{self.run.forecast_calls}); what it committed so far is kept")
+            raise BudgetExhausted(calls=self.calls, message=(
+                f"stopped: API budget: the run has spent {self._calls_before + self.calls} API call(s), past the "
+                f"{allowed} its budget allowed (forecast {self.run.forecast_calls}); what it committed so far is kept"))
+
+    def priced(self, pages: Iterator[Page]) -> Iterator[Page]:
+        """`pages`, stopped at the first page that tells the read's size if the run's
+        forecast did not count it and that size does not fit what the run may take:
+        before any of its rows is written and before the next call (see workflows.budget)."""
+        for page in pages:
+            if page.total is not None and not self._counted():
+                self._check_size(page.total)
+            yield page
+
+    def _counted(self) -> bool:
+        entry = self._forecast_entry()
+        return self.run.budget_allowed is None or self.ledger is not None or entry is None or entry["exact"]
+
+    def _forecast_entry(self) -> dict | None:
+        entries = (self.run.forecast or {}).get("activities") or []
+        return next((e for e in entries if e["position"] == self.activity_run.position), None)
+
+    def _check_size(self, total: int) -> None:
+        later = sum(e["calls"] for e in self.run.forecast["activities"] if e["position"] > self.activity_run.position)
+        needed = self._calls_before + self.calls + self.connector.read_calls(total) - 1 + later
+        if needed > self.run.budget_allowed:
+            from .budget import BudgetExhausted
+
+            raise BudgetExhausted(calls=self.calls, message=(
+                f"stopped: API budget: the CRM has {total} record(s) to read, {needed} API call(s) for the run, past "
+                f"the {self.run.budget_allowed} its budget allows (forecast {self.run.forecast_calls} without a "
+                "count); nothing of this read was written"))
 
     def set_total(self, total: int | None) -> None:
         if self.ledger is not None:

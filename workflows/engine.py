@@ -16,7 +16,7 @@ from connectors.errors import ApiLimitReached, ConnectorError, TransientError
 from connectors.services import redact
 from wizard.live_models import model_for
 
-from . import budget, guardrails, watermarks
+from . import budget, guardrails, sessions, watermarks
 from . import options as activity_options
 from .context import ActivityContext, Cancelled
 from .models import ACTIVE_STATUSES, Activity, ActivityRun, Reject, Run, RunStatus
@@ -64,6 +64,7 @@ def begin(run_id: int) -> Step:
                         error=verdict.message[:5000])
             elif Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.WAITING_BUDGET):
                 append(run_id, verdict.message + "; the run starts when the budget allows")
+            sessions.release(run_id)  # it is forecast anew, on fresh figures, when released
             return STOP
         if verdict.kind == "stop":
             _settle(run_id, verdict.message, status=RunStatus.STOPPED_BUDGET, error=verdict.message[:5000])
@@ -144,7 +145,7 @@ def _guarded(run: Run, activity_run: ActivityRun, work, activity: Activity) -> t
     """Run `work(ctx)`: its result and whether it warned; False as the result when
     the run must stop (failed or cancelled)."""
     try:
-        with run.workflow.account.connector() as connector:
+        with sessions.connector_for(run) as connector:
             ctx = _context(run, activity, activity_run, connector)
             return work(ctx), bool(ctx.warnings)
     except Cancelled:
@@ -215,12 +216,15 @@ def _settle(run_id: int, message: str, **changes) -> None:
     if Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).exists():
         append(run_id, message)
     Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(ended_at=timezone.now(), **changes)
+    sessions.release(run_id)
 
 
 def _stop_for_budget(run: Run, activity_run: ActivityRun, exc: Exception) -> None:
     """Never "succeeded": the run ends with its own status and the reason."""
     message = str(exc) if isinstance(exc, budget.BudgetExhausted) else f"stopped: API budget: the CRM said {exc}"
     message = redact(message, run.workflow.account.secrets)
+    if getattr(exc, "calls", None) is not None:
+        ActivityRun.objects.filter(pk=activity_run.pk).update(api_calls=exc.calls)
     _close_activity(activity_run, RunStatus.STOPPED_BUDGET)
     _settle(run.pk, f"activity {activity_run.position + 1} {message}", status=RunStatus.STOPPED_BUDGET,
             error=message[:5000])

@@ -29,7 +29,7 @@ from connectors.types import (
 
 from .auth import AUTH_CERTIFICATE, AUTH_CLIENT_SECRET, AUTH_PASSWORD, Credentials
 from .client import MAX_PAGE_SIZE, DataverseClient
-from .entities import EntityInfo, fetch_entities, fetch_entity, fetch_enumerations
+from .entities import LISTING, EntityInfo, fetch_entities, fetch_entity, fetch_enumerations, set_names_of
 from .reading import Reader
 from .types import user_label
 from .writing import MAX_BATCH, Writer
@@ -91,18 +91,29 @@ class DynamicsConnector(Connector):
                 for item in self._entity_list() if item.get("EntitySetName")]
 
     def _entity_list(self) -> list[dict]:
-        body = self.client.get_json(f"{self.client.api_url}/EntityDefinitions", params={
-            "$select": "LogicalName,EntitySetName,DisplayName,IsCustomEntity,ChangeTrackingEnabled",
-            "$filter": "IsValidForAdvancedFind eq true"})
-        items = body.get("value", [])
-        self._set_names = {item["LogicalName"]: item["EntitySetName"] for item in items if item.get("EntitySetName")}
+        items = self.client.get_json(f"{self.client.api_url}/EntityDefinitions", params=LISTING).get("value", [])
+        self._set_names = set_names_of(items)
         return items
 
     def describe_tables(self, names: Sequence[str]) -> dict[str, TableDescription]:
         missing = [name for name in dict.fromkeys(names) if name not in self._entities]
         if len(missing) > 1:  # one $batch rather than a call per table
-            self._entities.update(fetch_entities(self.client, missing))
+            self._entities.update(fetch_entities(self.client, missing)[0])
         return {name: self.entity(name).describe() for name in names}
+
+    def open_session(self, tables: Sequence[str], writing: Sequence[str] = ()) -> None:
+        """The tables' metadata and, for writes, the entity set names lookups bind to,
+        in one $batch (one call however many tables)."""
+        missing = [name for name in dict.fromkeys(tables) if name not in self._entities]
+        listing = bool(writing) and self._set_names is None
+        if not missing and not listing:
+            return
+        if len(missing) == 1 and not listing:
+            self.entity(missing[0])
+            return
+        entities, set_names = fetch_entities(self.client, missing, with_set_names=listing)
+        self._entities.update(entities)
+        self._set_names = set_names if listing else self._set_names
 
     def list_enumerations(self, tables: Sequence[str]) -> list[Enumeration]:
         return fetch_enumerations(self.client, [self.entity(name) for name in tables])
@@ -150,9 +161,6 @@ class DynamicsConnector(Connector):
     # minutes): the budget uses the allocation configured on the external account.
     read_page_size = MAX_PAGE_SIZE
     write_batch_size = MAX_BATCH
-    # A fresh connector signs in (msal: discovery and token) and reads the table's
-    # metadata; a write also lists the entity sets its lookups bind to.
-    session_calls = {"read": 3, "write": 4, "delete": 3, "deleted": 3}
 
     def count(self, request: ReadRequest) -> int:
         return Reader(self.client, self.entity(request.table)).count(request)

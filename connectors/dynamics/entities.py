@@ -66,19 +66,37 @@ def fetch_entity(client: DataverseClient, name: str) -> EntityInfo:
     return _entity_info(body, name)
 
 
-def fetch_entities(client: DataverseClient, names: list[str]) -> dict[str, EntityInfo]:
-    """Several entities' metadata from $batch calls of up to BATCH_GETS queries each."""
+def fetch_entities(client: DataverseClient, names: list[str],
+                   with_set_names: bool = False) -> tuple[dict[str, EntityInfo], dict[str, str] | None]:
+    """Several entities' metadata from $batch calls of up to BATCH_GETS queries each;
+    with `with_set_names`, the entity set names of all entities too, in the first."""
     query = urllib.parse.urlencode({"$select": ENTITY_SELECT, "$expand": ENTITY_EXPAND}, quote_via=urllib.parse.quote)
-    found = {}
-    for start in range(0, len(names), BATCH_GETS):
+    listing = [f"{client.api_url}/EntityDefinitions?" + urllib.parse.urlencode(LISTING, quote_via=urllib.parse.quote)]
+    found, set_names = {}, None
+    for start in range(0, max(len(names), 1), BATCH_GETS):
         chunk = names[start:start + BATCH_GETS]
-        operations = [batch_format.Operation("GET", f"{entity_url(client, name)}?{query}",
-                                             headers={"Accept": "application/json"}) for name in chunk]
-        for name, (_, answer) in zip(chunk, client.batch(operations, atomic=False, idempotent=True)):
-            if answer.status >= 400:
-                raise error_for(_AsResponse(answer))
-            found[name] = _entity_info(answer.json(), name)
-    return found
+        urls = [f"{entity_url(client, name)}?{query}" for name in chunk] + (listing if with_set_names else [])
+        operations = [batch_format.Operation("GET", url, headers={"Accept": "application/json"}) for url in urls]
+        answers = [_checked(answer) for _, answer in client.batch(operations, atomic=False, idempotent=True)]
+        found.update((name, _entity_info(body, name)) for name, body in zip(chunk, answers))
+        if with_set_names:
+            set_names, with_set_names = set_names_of(answers[-1].get("value", [])), False
+    return found, set_names
+
+
+# The entity listing: names, labels and the entity set names lookups bind to.
+LISTING = {"$select": "LogicalName,EntitySetName,DisplayName,IsCustomEntity,ChangeTrackingEnabled",
+           "$filter": "IsValidForAdvancedFind eq true"}
+
+
+def set_names_of(items: list[dict]) -> dict[str, str]:
+    return {item["LogicalName"]: item["EntitySetName"] for item in items if item.get("EntitySetName")}
+
+
+def _checked(answer: batch_format.OperationResult) -> dict:
+    if answer.status >= 400:
+        raise error_for(_AsResponse(answer))
+    return answer.json()
 
 
 def _entity_info(body: dict, name: str) -> EntityInfo:

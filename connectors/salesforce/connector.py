@@ -30,6 +30,7 @@ from .writing import BATCH, Writer
 
 IDS_PER_QUERY = 300  # keeps a GET query URL well under Salesforce's 16 KB
 DELETE_LOG_DAYS = 14  # a first deletions read covers what the 15-day log keeps
+FRESH_USAGE_SECONDS = 60  # an api-usage header this recent stands for the limits call
 
 
 @register
@@ -173,11 +174,16 @@ class SalesforceConnector(Connector):
         return ApiUsage(calls=meter.calls, used=meter.used, limit=meter.limit)
 
     # --- forecasting ----------------------------------------------------------------
-    # Sign-in, then the table's describe (deletes and getDeleted need no describe).
-    session_calls = {"read": 2, "write": 2, "delete": 1, "deleted": 1}
     write_batch_size = 200  # sObject Collections
 
     def daily_allocation(self) -> DailyAllocation:
+        """From the Sforce-Limit-Info header of an answer of the last minute (the same
+        daily count as the limits resource's DailyApiRequests), else from the limits
+        resource."""
+        meter = self.client.meter
+        age = meter.usage_age()
+        if meter.limit and age is not None and age < FRESH_USAGE_SECONDS:
+            return DailyAllocation(meter.limit, meter.limit - meter.used, "Salesforce Sforce-Limit-Info: api-usage")
         daily = self.client.limits()["DailyApiRequests"]
         return DailyAllocation(int(daily["Max"]), int(daily["Remaining"]), "Salesforce limits: DailyApiRequests")
 

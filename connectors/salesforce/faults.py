@@ -10,7 +10,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 from connectors.errors import (
     ApiLimitReached, AuthenticationFailed, ConnectorError, InvalidRequest, ReplicationWindowExceeded, TransientError,
 )
-from connectors.http import connection_dropped, describe_request_error
+from connectors.http import closed_midway, describe_request_error
 
 from .transport import MeteredAdapter
 
@@ -49,7 +49,7 @@ def translate(exc: Exception, meter: MeteredAdapter) -> ConnectorError:
         return AuthenticationFailed(f"Salesforce refused the login: {exc.auth_message}", code=str(exc.code))
     if isinstance(exc, SalesforceError):
         return from_response(exc, meter)
-    if isinstance(exc, requests.exceptions.SSLError) and not connection_dropped(exc):
+    if isinstance(exc, requests.exceptions.SSLError) and not closed_midway(exc):
         return ConnectorError(describe_request_error(exc))
     if isinstance(exc, requests.exceptions.ConnectTimeout) or "Connection refused" in str(exc):
         return transient(describe_request_error(exc), processed_maybe=False)

@@ -14,26 +14,15 @@ from functools import partial
 
 from simple_salesforce.bulk2 import Operation
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, TransientError
 from connectors.types import ColumnRecords, FieldType, Page, TableDescription, utc_moment_texts
 
-from .client import SalesforceClient
+from .client import BulkResultPage, SalesforceClient
 from .options import Options
 from .types import column_to_python, to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
 BULK_PART = 5000
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text`, ends kept (csv joins quoted line breaks), without the
-    copy of the whole page an io.StringIO would make."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end + 1
-        yield text[start:end]
-        start = end
 
 
 def _values(records: list[dict], name: str) -> list:
@@ -110,18 +99,19 @@ class Reader:
             return value
 
     def page(self, table: TableDescription, fields: Sequence[str], raw: list[dict], watermark: Watermark,
-             cursor: str | None, advance: bool = True) -> Page:
+             cursor: str | None, advance: bool = True, total: int | None = None) -> Page:
         records = self.records(table, fields, raw)
         held = watermark.value
         watermark.see(records)
-        return Page(records, watermark=watermark.value if advance else held, cursor=cursor)
+        return Page(records, watermark=watermark.value if advance else held, cursor=cursor, total=total)
 
     # --- REST --------------------------------------------------------------------
     def pages(self, table: TableDescription, fields: Sequence[str], soql: str, bulk_soql: str | None,
               include_deleted: bool = False) -> Iterator[Page]:
         watermark = Watermark()
         result = self.client.query(soql, self.options.page_size, include_deleted)
-        yield self.page(table, fields, result["records"], watermark, result.get("nextRecordsUrl"))
+        yield self.page(table, fields, result["records"], watermark, result.get("nextRecordsUrl"),
+                        total=result["totalSize"])
         if not result["done"] and bulk_soql and result["totalSize"] > self.options.bulk_read_threshold:
             yield from self.bulk_pages(table, fields, bulk_soql, watermark)
             return
@@ -137,22 +127,39 @@ class Reader:
         self.wait_for(table.name, job["id"])
         locator = ""
         while True:
-            result = self.client.bulk_call(table.name, "get_query_results", job["id"], locator, self.options.bulk_page_size)
-            locator = result["locator"]
-            # A result page (50,000 rows) is handed on in parts, converted one part at a
-            # time, so memory holds a few thousand records rather than the whole page.
-            rows = csv.reader(_lines(result["records"]))
+            page = self.client.bulk_results(job["id"], locator, self.options.bulk_page_size)
+            # A result page (50,000 rows) is read from the wire as it arrives and handed
+            # on in parts, so memory holds a few thousand records, never the whole page.
+            rows = self.result_rows(job["id"], locator, page)
             header = next(rows, [])
             part = list(itertools.islice(rows, BULK_PART))
             while True:
                 following = list(itertools.islice(rows, BULK_PART))
-                last = not locator and not following
-                yield self.page(table, fields, _csv_columns(header, part), watermark, locator or None, advance=last)
+                last = not page.locator and not following
+                yield self.page(table, fields, _csv_columns(header, part), watermark, page.locator or None, advance=last)
                 if not following:
                     break
                 part = following
+            locator = page.locator
             if not locator:
                 return
+
+    def result_rows(self, job_id: str, locator: str, page: BulkResultPage) -> Iterator[list[str]]:
+        """The page's CSV rows, its header first; a stream broken midway is opened again
+        (the same locator gives the same rows) and read on past the rows already handed on."""
+        handed, opened = 0, 1
+        while True:
+            try:
+                for index, row in enumerate(csv.reader(page.lines)):
+                    if index >= handed:
+                        handed += 1
+                        yield row
+                return
+            except TransientError:
+                if opened >= self.client.policy.attempts:
+                    raise
+                opened += 1
+                page = self.client.bulk_results(job_id, locator, self.options.bulk_page_size)
 
     def wait_for(self, table: str, job_id: str) -> None:
         while True:

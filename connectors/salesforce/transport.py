@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -23,6 +24,7 @@ class MeteredAdapter(TimeoutAdapter):
         self.calls = 0
         self.used: int | None = None
         self.limit: int | None = None
+        self.usage_seen_at: float | None = None  # time.monotonic() of the last Sforce-Limit-Info
         self.retry_after: float | None = None
         self.clock_offset = timedelta()
         self._lock = threading.Lock()
@@ -40,9 +42,14 @@ class MeteredAdapter(TimeoutAdapter):
         with self._lock:
             if usage:
                 self.used, self.limit = int(usage.group(1)), int(usage.group(2))
+                self.usage_seen_at = time.monotonic()
             self.retry_after = _seconds(headers.get("Retry-After"))
             if headers.get("Date"):
                 self.clock_offset = _offset(headers["Date"])
+
+    def usage_age(self) -> float | None:
+        """Seconds since the last Sforce-Limit-Info was seen, None if never."""
+        return None if self.usage_seen_at is None else time.monotonic() - self.usage_seen_at
 
     def server_now(self) -> datetime:
         """The CRM's clock as last seen in a Date header (whole seconds)."""

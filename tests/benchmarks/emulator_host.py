@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pathlib import Path
 BATCH = 1000
 BATCH_GAP = timedelta(minutes=10)
 INTROSPECTION_FIELDS = 12
+DV_BATCH_GAP_US = 1_000_000  # Dataverse shows modifiedon to the second
 
 
 class SalesforceHost:
@@ -112,7 +114,18 @@ class DynamicsHost:
             "client_id": demo.CLIENT_ID, "client_secret": demo.CLIENT_SECRET}}
 
     def generate(self, n: int) -> None:
-        self.emulator.seed_rows(self.table, n)
+        """In batches (at least two) a second apart, from a quarter past a whole second,
+        so that a split import finds the same whole-second modifiedon bounds and the same
+        rows in each range whatever the machine's speed: seeded back to back, N rows
+        could share one second or not, and the import split or not by chance."""
+        store, size = self.emulator.store, max(1, min(BATCH, -(-n // 2)))
+        with store.lock:
+            now = max(store.clock, int(time.time() * 1_000_000))
+            store.clock = -(-now // 1_000_000) * 1_000_000 + DV_BATCH_GAP_US // 4
+        for start in range(0, n, size):
+            self.emulator.seed_rows(self.table, min(size, n - start))
+            with store.lock:
+                store.clock += DV_BATCH_GAP_US
 
     def reset(self) -> None:
         self.emulator.reset()

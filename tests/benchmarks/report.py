@@ -33,12 +33,20 @@ def table(results: Results, plan: Plan) -> list[dict]:
             "floor_s": round(floor, 3) if floor is not None else None,
             "ratio": round(wall / floor, 2) if floor else None,
             "api_calls": calls[-1], "api_calls_seen": calls,
-            "min_api_calls": minimum_calls(crm, scenario, n, plan.describe) if not scenario.startswith("peer") else None,
+            "min_api_calls": (minimum_calls(crm, scenario, _crm_rows(samples, n), plan.describe)
+                              if not scenario.startswith("peer") else None),
             "peak_rss_mb": round(max(s.peak_rss_mb for s in samples), 1),
             "extra": _extra(samples),
         })
     _targets(rows, plan)
     return rows
+
+
+def _crm_rows(samples, n: int) -> int:
+    """The records the CRM held, as a full import's checksum counts them (the few demo
+    contacts Dataverse's accounts need come on top of N); N where nothing counted them."""
+    checksum = samples[-1].extra.get("checksum")
+    return int(checksum.split(":")[0]) if checksum else n
 
 
 def _extra(samples) -> dict:
@@ -60,9 +68,12 @@ def _find(rows, crm, scenario, n=None):
 def _targets(rows: list[dict], plan: Plan) -> None:
     for row in rows:
         checks = []
-        if row["min_api_calls"]:
-            checks.append(("calls ≤ min+3", row["api_calls"] <= row["min_api_calls"] + EXTRA_CALLS_ALLOWED))
         crm, scenario = row["crm"], row["scenario"]
+        if row["min_api_calls"] and scenario == "scaleout-2":
+            # Each worker process that takes a task of the run signs in and describes once.
+            checks.append(("calls ≤ min+3 per worker", row["api_calls"] <= row["min_api_calls"] + 2 * EXTRA_CALLS_ALLOWED))
+        elif row["min_api_calls"]:
+            checks.append(("calls ≤ min+3", row["api_calls"] <= row["min_api_calls"] + EXTRA_CALLS_ALLOWED))
         if scenario == "import" and row["ratio"] is not None:
             checks.append(("≤1.25× floor", row["ratio"] <= 1.25))
         if scenario == "import" and row["n"] == plan.large:

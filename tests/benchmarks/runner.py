@@ -136,7 +136,7 @@ def _scale_out(bench: CrmBench, plan: Plan, results: Results) -> None:
             for count in (1, 2):  # one worker, then a second one beside it
                 workers.append(Worker(worker_env(queue), Path(logs), f"bench-{bench.crm}-{count}"))
                 for _ in range(plan.large_repeats):
-                    sample = scenarios.scale_out(bench, workers, queue, parallel=2)
+                    sample = scenarios.scale_out(bench, workers, queue, parallel=scenarios.SPLIT_PARTS)
                     single = single or sample.extra["checksum"]
                     sample.extra["same_rows_as_one_worker"] = sample.extra["checksum"] == single
                     results.add(bench.crm, f"scaleout-{count}", plan.scaleout, sample)

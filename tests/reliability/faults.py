@@ -70,8 +70,10 @@ DV_PATHS = {"import": (r"/contacts\?", "GET"), "export": (r"\$batch", "POST"),
 
 def fault_for(fault_class: FaultClass, crm: str, operation: str, skip: int = 1) -> Fault:
     path, method = (SF_PATHS if crm == "salesforce" else DV_PATHS)[operation]
-    if operation == "import":
-        skip += 1  # the API budget's forecast counts the rows first (COUNT() / $count)
+    if crm == "dynamics" and operation in ("export", "create"):
+        # The forecast's $batch first: the table's metadata and the entity sets lookups
+        # bind to. (It counts no rows to import: the test budget is far from reached.)
+        skip += 1
     fault = fault_class
     if fault_class.name == "daily API limit":
         # Salesforce refuses with 403 REQUEST_LIMIT_EXCEEDED, its usage header at the

@@ -64,7 +64,9 @@ def test_the_forecast_is_shown_before_the_run_stored_on_it_and_equals_the_calls_
 def test_a_run_over_budget_stops_with_its_own_status_and_a_low_priority_one_waits(client, superuser, crm_account, crm):
     schema = generate(crm_account, crm.table)
     wf = workflow(crm_account, schema, ("import", {}))
-    set_budget(crm_account, crm, remaining=3)  # a normal run may take 80%: 2 calls, fewer than the read needs
+    # The forecast's sign-in and describe (which the run then uses) leave at most 1 call:
+    # a normal run may take 80% of it, none, fewer than the read's one page needs.
+    set_budget(crm_account, crm, remaining=1)
     stopped = run_now(wf)
     assert stopped.status == "stopped_api_budget" and stopped.get_status_display() == "stopped: API budget"
     assert "stopped: API budget: forecast" in stopped.error and stopped.ended_at is not None
@@ -72,7 +74,7 @@ def test_a_run_over_budget_stops_with_its_own_status_and_a_low_priority_one_wait
 
     wf.priority = "low"
     wf.save()
-    set_budget(crm_account, crm, remaining=5)  # a low-priority run may take half
+    set_budget(crm_account, crm, remaining=1)  # a low-priority run may take half: none
     waiting = run_now(wf)
     assert waiting.status == "waiting_api_budget", waiting.log
     assert waiting.is_active and "the run starts when the budget allows" in waiting.log
@@ -94,18 +96,71 @@ def test_a_run_passing_its_budget_midway_stops_between_pages_and_keeps_what_it_c
     wf.save()
     probe = run_now(wf)  # the same read once, to know its forecast
     before = rows(schema).count()
-    # Exactly the forecast left once the forecast's own count calls are made.
-    set_budget(crm_account, crm, remaining=probe.forecast_calls + probe.forecast["calls_spent"])
+    # The probe's budget was far: its forecast did not count. This one is near, so the
+    # forecast counts (one call): exactly the forecast is left after it.
+    assert probe.forecast["calls_after_budget"] == 0 and not probe.forecast["activities"][0]["exact"]
+    set_budget(crm_account, crm, remaining=probe.forecast_calls + 1)
     run = Run.objects.create(workflow=wf, trigger="test")
     assert engine.begin(run.pk).kind == "activity"
     run.refresh_from_db()
     assert run.budget_allowed == run.forecast_calls == probe.forecast_calls
+    assert run.forecast["calls_after_budget"] == 1 and run.forecast["activities"][0]["exact"]
     page = 2000 if crm.crm == "salesforce" else 5000
     crm.generate(2 * page)  # added after the forecast: the read now needs two more pages
     tasks.run_activity.si(run.pk, 0).apply()
     run.refresh_from_db()
     assert run.status == "stopped_api_budget", run.log
-    assert f"past the {run.budget_allowed} its budget allowed" in run.error
+    if crm.crm == "salesforce":
+        # The run's connector is the forecast's, whose meter reads Salesforce's own count
+        # from every answer: its guard refuses the call that would pass the same share
+        # before the run's own count of calls could pass it.
+        assert "CRMSYNC_API_BUDGET: Stopped before passing 50% of the org's daily API allocation" in run.error
+    else:
+        assert f"past the {run.budget_allowed} its budget allowed" in run.error
     kept = rows(schema).count()  # the first page committed, the rest left for the next run
     assert page <= kept <= page + before and kept < crm.count()
     assert run.activity_runs.get().status == "stopped_api_budget"
+
+
+# The calls a run makes besides the work's own pages: signing in (Salesforce: the
+# log-in; Dataverse through msal: the authority's metadata and the token) and the
+# table's describe, whose Sforce-Limit-Info header stands for Salesforce's limits call.
+SESSION_CALLS = {"salesforce": 2, "dynamics": 3}
+PAGE = {"salesforce": 2000, "dynamics": 5000}
+
+
+def test_a_full_import_costs_its_pages_plus_the_sign_in_and_describe_it_shares_with_the_forecast(crm_account, crm):
+    schema = generate(crm_account, crm.table)
+    crm.generate(PAGE[crm.crm] + 10)
+    wf = workflow(crm_account, schema, ("import", {"incremental": False}))
+    set_budget(crm_account, crm, remaining=10_000)  # far from reached: the forecast counts nothing
+    crm.reset_calls()
+    run = run_now(wf)
+    assert run.status == "succeeded", run.log
+    pages = -(-crm.count() // PAGE[crm.crm])
+    assert pages == 2 and rows(schema).count() == crm.count()
+    assert crm.calls() == SESSION_CALLS[crm.crm] + pages
+    assert run.forecast["calls_spent"] == SESSION_CALLS[crm.crm] and spent(run) == [pages]
+    assert run.forecast["activities"][0]["exact"] is False and run.forecast["calls_after_budget"] == 0
+
+
+def test_a_read_larger_than_its_uncounted_forecast_allows_stops_at_its_first_page_with_nothing_written(
+        salesforce_account, salesforce_emulator, monkeypatch):
+    """Salesforce tells a read's size with its first page: a run whose forecast did not
+    count (the budget looked far enough) stops there, before writing, when it does not fit."""
+    from tests.fixtures.crm_drivers import SalesforceDriver
+
+    monkeypatch.setattr(engine.budget, "UNCOUNTED_RECORDS", 2000)  # "far" is then one page's worth
+    crm = SalesforceDriver(salesforce_emulator)
+    schema = generate(salesforce_account, crm.table)
+    wf = workflow(salesforce_account, schema, ("import", {"incremental": False}))
+    wf.priority = "high"  # may take all that remains
+    wf.save()
+    crm.generate(2 * 2000)  # three pages with the demo rows
+    set_budget(salesforce_account, crm, remaining=2)  # fewer than the 3 pages
+    run = run_now(wf)
+    assert run.status == "stopped_api_budget", run.log
+    assert run.forecast["activities"][0]["exact"] is False and run.budget_allowed == 2
+    assert (f"the CRM has {crm.count()} record(s) to read, 3 API call(s) for the run, past the 2 its budget allows"
+            in run.error) and "nothing of this read was written" in run.error
+    assert not rows(schema).exists() and spent(run) == [1]

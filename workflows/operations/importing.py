@@ -113,7 +113,7 @@ def _read_pages(ctx: ActivityContext, mapper: Mapper, request: ReadRequest, book
     # are still committed together, page by page, in order. A run whose API budget
     # allows less than twice its forecast reads on demand instead: there a page
     # fetched ahead could be a call past the budget.
-    pages = ctx.connector.read(request)
+    pages = ctx.priced(ctx.connector.read(request))
     for page in (pages if _budget_is_tight(ctx.run) else prefetched(pages)):
         ctx.check_cancelled()
         if seen is not None:

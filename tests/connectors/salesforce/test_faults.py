@@ -124,3 +124,16 @@ def test_bulk_result_pages_are_retried(salesforce_config, salesforce_emulator, r
     salesforce_emulator.inject("status", r"/jobs/query/.*/results", status=503, retry_after=2)
     ids = {r["Id"] for r in read_all(connector)}
     assert len(ids) == 3000 and 2 in recorded_sleeps
+
+
+def test_a_bulk_result_page_cut_off_midway_is_opened_again_and_read_on_without_repeating_rows(
+        salesforce_config, salesforce_emulator, recorded_sleeps):
+    settings = {**salesforce_config.settings, "bulk_read_threshold": "2500"}
+    connector = SalesforceConnector(AccountConfig(**{**salesforce_config.__dict__, "settings": settings}),
+                                    retry_policy=RetryPolicy(attempts=3, initial_wait=0.01), sleep=recorded_sleeps)
+    salesforce_emulator.generate("Contact", 2996)
+    salesforce_emulator.inject("truncate", r"/jobs/query/.*/results")  # real headers, half the CSV, then closed
+    records = read_all(connector)
+    bulk = records[2000:]  # after the first REST page, the Bulk API job's rows: all, each once
+    assert len(bulk) == len({r["Id"] for r in bulk}) == 3000 == len({r["Id"] for r in records})
+    assert salesforce_emulator.calls("bulk_query_results") == 2
