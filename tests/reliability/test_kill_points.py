@@ -16,7 +16,7 @@ from connectors.emulator_kit.instrumentation import Fault
 from tests.fixtures.celery_worker import STALE_AFTER
 from tests.fixtures.crm_drivers import DynamicsDriver, SalesforceDriver
 from tests.reliability.checks import assert_exported_once, assert_same_rows, finished, full, wait_for
-from tests.reliability.faults import DV_PATHS, SF_PATHS
+from tests.reliability.faults import DV_PATHS, SF_PATHS, forecast_calls_on_the_path
 from tests.workflows.helpers import generate, rows, workflow
 from workflows import runs
 from workflows.models import Reject
@@ -80,7 +80,8 @@ def test_a_worker_killed_at_a_point_of_the_run(crm_name, operation, k, when, set
         wf = workflow(account, schema, ("export", options))
     before = crm.count()
     path, method = (SF_PATHS if crm_name == "salesforce" else DV_PATHS)[operation]
-    fault = Fault("hold" if when == "before" else "hold_answer", path=path, method=method, skip=k - 1, seconds=20)
+    skip = k - 1 + forecast_calls_on_the_path(crm_name, operation)  # the k-th call of the operation itself
+    fault = Fault("hold" if when == "before" else "hold_answer", path=path, method=method, skip=skip, seconds=20)
     first = runs.start_run(wf, trigger="api")
     kill_at(worker, crm, fault, first)
     worker.ensure()
