@@ -33,7 +33,12 @@ def test_two_concurrent_api_generations_create_the_table_once(crm_account, org, 
     [t.start() for t in threads]
     [t.join(timeout=60) for t in threads]
     assert errors == []
-    assert sorted(answers) == [(201, ["created", "created"]), (201, ["unchanged", "unchanged"])]
+    # Each table is generated in its own transaction under the account's lock, so the two
+    # requests may interleave table by table; what matters is that each table is created by
+    # exactly one of them and found unchanged by the other.
+    assert [status for status, _ in answers] == [201, 201]
+    for position in range(2):
+        assert sorted(actions[position] for _, actions in answers) == ["created", "unchanged"], answers
     assert DataSchema.objects.filter(account=crm_account).count() == 2
     with connection.cursor() as cursor:
         tables = [t for t in connection.introspection.table_names(cursor) if t.startswith("crm_")]
