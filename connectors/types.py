@@ -4,6 +4,7 @@ pages of records and per-record write results. Nothing here knows Django or HTTP
 from __future__ import annotations
 
 import enum
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,14 @@ class ColumnRecords(Sequence):
 
     def __repr__(self) -> str:
         return f"ColumnRecords({list(self)!r})"
+
+
+def field_values(records: Sequence[dict], name: str) -> list:
+    """The value of field `name` in each record (None where a record lacks it)."""
+    try:
+        return list(map(operator.itemgetter(name), records))
+    except KeyError:
+        return [record.get(name) for record in records]
 
 
 _UTC_MOMENT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|\+00:?00)"

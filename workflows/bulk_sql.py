@@ -59,7 +59,7 @@ def insert_columns(model: type[models.Model], columns: dict[str, list | ColumnVa
     texts = [_texts(f, columns[f.attname]) if f.attname in columns else _texts(f, [constants[f.attname]]) * count
              for f in fields]
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(lines(texts)))
+        _copy_texts(cursor, target, texts)
 
 
 def present(model: type[models.Model], name: str, values: list) -> list:
@@ -106,7 +106,10 @@ def _copy(cursor, target: str, fields: list[models.Field], rows: list[dict]) -> 
 
 
 def _copy_columns(cursor, target: str, fields: list[models.Field], columns: list[list]) -> None:
-    texts = [_texts(field, values) for field, values in zip(fields, columns)]
+    _copy_texts(cursor, target, [_texts(field, values) for field, values in zip(fields, columns)])
+
+
+def _copy_texts(cursor, target: str, texts: list[list[str]]) -> None:
     cursor.cursor.copy_expert(f"COPY {target} FROM STDIN", io.StringIO(lines(texts)))
 
 

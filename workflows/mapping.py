@@ -224,7 +224,8 @@ def value_checker(field: models.Field):
         if isinstance(field, kind):
             # The plain accepted types pass at once; anything else gets the full check.
             exact = {accepted} if isinstance(accepted, type) else set(accepted)
-            exact.discard(bool) if accepted is not bool else None
+            if accepted is not bool:
+                exact.discard(bool)
             return lambda value: (None if type(value) in exact and not (type(value) is str and "\x00" in value)
                                   else check_value(field, value))
     return None
@@ -255,7 +256,8 @@ def column_checker(field: models.Field):
     for kind, accepted, _ in EXPECTED_TYPES:
         if isinstance(field, kind):
             exact = {accepted} if isinstance(accepted, type) else set(accepted)
-            exact.discard(bool) if accepted is not bool else None
+            if accepted is not bool:
+                exact.discard(bool)
             if str in exact:
                 return lambda column: _texts_fit(column, None)
             return lambda column: column.kinds <= exact | {NONE_TYPE}

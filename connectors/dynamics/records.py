@@ -6,13 +6,12 @@ own name. Writing does the reverse, lookups as @odata.bind references."""
 
 from __future__ import annotations
 
-import operator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from connectors.errors import InvalidRequest
-from connectors.types import ColumnRecords, utc_moment_texts
+from connectors.types import ColumnRecords, field_values, utc_moment_texts
 
 from .entities import EntityInfo
 from .odata import guid, property_name
@@ -67,21 +66,14 @@ def read_records(entity: EntityInfo, bodies: list[dict], fields: tuple[str, ...]
     columns, texts = {}, {}
     for name in fields:
         attribute = entity.attributes[name]
-        values = _values(bodies, property_name(attribute))
+        values = field_values(bodies, property_name(attribute))
         columns[name] = _read_column(name, attribute, values)
         if crm_type(attribute) == "DateTime" and attribute.get("Format") != "DateOnly":
             moments = utc_moment_texts(values)
             if moments is not None:
                 texts[name] = moments
-    columns[entity.primary_id] = _values(bodies, entity.primary_id)
+    columns[entity.primary_id] = field_values(bodies, entity.primary_id)
     return ColumnRecords(columns, texts)
-
-
-def _values(bodies: list[dict], key: str) -> list:
-    try:
-        return list(map(operator.itemgetter(key), bodies))
-    except KeyError:
-        return [body.get(key) for body in bodies]
 
 
 # The types `from_wire` converts; the JSON value of any other is kept as sent.

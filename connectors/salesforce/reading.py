@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import operator
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -15,7 +14,7 @@ from functools import partial
 from simple_salesforce.bulk2 import Operation
 
 from connectors.errors import ConnectorError, TransientError
-from connectors.types import ColumnRecords, FieldType, Page, TableDescription, utc_moment_texts
+from connectors.types import ColumnRecords, FieldType, Page, TableDescription, field_values, utc_moment_texts
 
 from .client import BulkResultPage, SalesforceClient
 from .options import Options
@@ -23,13 +22,6 @@ from .types import column_to_python, to_python
 
 TERMINAL_FAILURES = ("Failed", "Aborted")
 BULK_PART = 5000
-
-
-def _values(records: list[dict], name: str) -> list:
-    try:
-        return list(map(operator.itemgetter(name), records))
-    except KeyError:
-        return [record.get(name) for record in records]
 
 
 def _csv_columns(header: list[str], rows: list[list[str]]) -> dict[str, list]:
@@ -71,7 +63,7 @@ class Reader:
         count = len(next(iter(raw.values()), ())) if isinstance(raw, dict) else len(raw)
         if not fields:
             return [{} for _ in range(count)]
-        sent = (lambda name: raw.get(name) or [None] * count) if isinstance(raw, dict) else partial(_values, raw)
+        sent = (lambda name: raw.get(name) or [None] * count) if isinstance(raw, dict) else partial(field_values, raw)
         columns, texts = {}, {}
         for name in fields:
             values = sent(name)
